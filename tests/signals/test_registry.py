@@ -1,0 +1,88 @@
+"""Every registered signal, present and future, is run on an image, a video, an audio file and a
+corrupt file of each kind: adding a signal adds it to these tests without editing them."""
+
+from __future__ import annotations
+
+import pytest
+
+from unmask import ScanOptions, scan
+from unmask.errors import MediaError
+from unmask.faces import analyze
+from unmask.media import MediaKind, decode
+from unmask.pipeline import run_signal
+from unmask.signals import AnalysisContext, Need, Outcome, Signal, get_signal, register_signal, signal_classes
+
+SIGNALS = [cls.name for cls in signal_classes()]
+KINDS = ["image", "video", "audio"]
+
+
+def test_builtin_signals_are_registered() -> None:
+    assert {"metadata", "c2pa", "hashes"} <= set(SIGNALS)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("name", SIGNALS)
+def test_signal_runs_on_each_kind(media, name: str, kind: str) -> None:
+    decoded = decode(media.by_kind(kind))
+    signal = get_signal(name)
+    faces = analyze(decoded) if Need.FACES in signal.needs and decoded.frames else None
+    result = run_signal(signal, AnalysisContext(media=decoded, faces=faces))
+    assert result.status != "error", result.summary
+    assert result.name == name and result.version == type(signal).version
+    assert result.summary.strip()
+    if decoded.kind not in type(signal).applies_to:
+        assert result.status == "not_applicable"
+    if result.status == "ok":
+        assert result.score is not None and 0.0 <= result.score <= 1.0
+        assert 0.0 <= result.confidence <= 1.0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("name", SIGNALS)
+def test_signal_on_corrupt_file_gives_one_line_error(media, name: str, kind: str) -> None:
+    path = media.corrupt[kind]
+    with pytest.raises(MediaError) as caught:
+        scan(path, ScanOptions(signals=(name,)))
+    message = str(caught.value)
+    assert str(path) in message and "\n" not in message
+    assert caught.value.reason
+
+
+@pytest.mark.parametrize("name", SIGNALS)
+def test_signal_metadata_is_complete(name: str) -> None:
+    cls = type(get_signal(name))
+    assert cls.applies_to and set(cls.applies_to) <= set(MediaKind)
+    assert cls.description and "\n" not in cls.description
+    assert cls.version
+
+
+def test_a_failing_signal_is_recorded_and_the_rest_go_on(media) -> None:
+    class Broken(Signal):
+        name = "broken-test-signal"
+        version = "0"
+        applies_to = frozenset({MediaKind.IMAGE})
+        description = "raises on purpose"
+
+        def analyze(self, ctx: AnalysisContext) -> Outcome:
+            raise RuntimeError("boom")
+
+    result = run_signal(Broken(), AnalysisContext(media=decode(media.photo), faces=None))
+    assert result.status == "error" and "boom" in result.summary
+
+
+def test_duplicate_names_are_refused() -> None:
+    existing = type(get_signal("hashes"))
+
+    class Impostor(existing):  # type: ignore[misc, valid-type]
+        pass
+
+    Impostor.__qualname__ = "Impostor"
+    with pytest.raises(ValueError, match="two signals"):
+        register_signal(Impostor)
+
+
+def test_unknown_signal_is_a_clear_error(media) -> None:
+    from unmask.errors import UnmaskError
+
+    with pytest.raises(UnmaskError, match="unknown signal 'nope'"):
+        scan(media.photo, ScanOptions(signals=("nope",)))

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from unmask import Report, ScanOptions, scan
+
+
+def test_python_api_returns_a_report(media) -> None:
+    report = scan(str(media.video))
+    assert isinstance(report, Report)
+    assert report.input.kind == "video" and report.faces is not None and report.faces.count == 1
+    assert report.input.sampling.frames_analyzed == 30 and report.input.audio is not None
+
+
+def test_audio_has_no_face_stage(media) -> None:
+    report = scan(media.audio)
+    assert report.faces is None and report.input.kind == "audio"
+
+
+def test_options_select_and_skip_signals(media) -> None:
+    only = scan(media.photo, ScanOptions(signals=("hashes",), find_faces=False))
+    assert [s.name for s in only.signals] == ["hashes"] and only.faces is None
+    skipped = scan(media.photo, ScanOptions(skip_signals=("hashes",)))
+    assert "hashes" not in [s.name for s in skipped.signals]
+
+
+def test_progress_is_reported(media) -> None:
+    stages: list[str] = []
+    scan(media.video, progress=lambda stage, done, total: stages.append(stage))
+    assert stages[0] == "decode" and "faces" in stages and stages[-1] == "done"
+    assert any(s.startswith("signal:") for s in stages)
+
+
+def test_without_artifacts_no_pictures_are_made(media) -> None:
+    report = scan(media.video, ScanOptions(artifacts=False))
+    assert report.faces is not None and all(t.thumbnail is None for t in report.faces.tracks)

@@ -1,0 +1,1 @@
+"""Provenance: what the file can prove about where it came from (hashes, metadata, C2PA credentials)."""

@@ -1,0 +1,43 @@
+"""Turning arrays and plots into the encoded pictures that reports embed."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """Encode an RGB or grey uint8 array as PNG."""
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def jpeg_bytes(pixels: np.ndarray, quality: int = 85) -> bytes:
+    """Encode an RGB uint8 array as JPEG (for photographic crops, where PNG is large)."""
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).convert("RGB").save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+def figure_png(figure: Any, dpi: int = 100) -> bytes:
+    """Render a matplotlib figure to PNG and close it (signals draw timelines and spectra this way)."""
+    import matplotlib.pyplot as plt
+
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(figure)
+    return out.getvalue()
+
+
+def new_figure(width: float = 6.0, height: float = 2.2) -> Any:
+    """A matplotlib figure on the non-interactive backend (servers and workers have no display)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt.figure(figsize=(width, height))
