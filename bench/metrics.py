@@ -17,13 +17,15 @@ def auc(labels: list[int], scores: list[float]) -> float | None:
 
 
 def eer(labels: list[int], scores: list[float]) -> float | None:
-    """Equal error rate: where the false-accept and false-reject rates cross."""
+    """Equal error rate: where the false-reject (fake missed) and false-accept (real flagged) rates
+    cross, taken as their mean at the threshold where they are closest (ties in scores make the rates
+    jump, so they rarely meet exactly). ``None`` without both classes."""
     y, s = np.asarray(labels), np.asarray(scores, dtype=float)
-    if y.min(initial=1) == y.max(initial=0):
+    if len(np.unique(y)) < 2:
         return None
-    best = 1.0
-    for threshold in np.unique(s):
-        false_reject = float(np.mean(s[y == 1] < threshold))
-        false_accept = float(np.mean(s[y == 0] >= threshold))
-        best = min(best, max(false_reject, false_accept))
-    return best
+    fakes, reals = s[y == 1], s[y == 0]
+    thresholds = np.append(np.unique(s), np.inf)
+    false_reject = np.array([np.mean(fakes < t) for t in thresholds])
+    false_accept = np.array([np.mean(reals >= t) for t in thresholds])
+    closest = int(np.argmin(np.abs(false_reject - false_accept)))
+    return float((false_reject[closest] + false_accept[closest]) / 2)

@@ -35,3 +35,11 @@ def test_auc_matches_pair_counting() -> None:
 def test_eer() -> None:
     assert eer([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == 0.0
     assert eer([0, 1, 0, 1], [0.1, 0.2, 0.3, 0.4]) == 0.5
+
+
+def test_eer_without_both_classes_and_with_ties() -> None:
+    assert eer([], []) is None
+    assert eer([1, 1], [0.2, 0.3]) is None
+    # every fake tied with the lowest real, so the rates jump from (FR 0, FA 1) straight to (1, 2/3):
+    # they are closest there, and the EER is their mean (worse than chance, as the scores are)
+    assert eer([1, 1, 0, 0, 0], [0.45, 0.45, 0.45, 0.6, 0.7]) == pytest.approx(5 / 6)

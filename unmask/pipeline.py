@@ -158,6 +158,7 @@ def _input_info(media: Media) -> InputInfo:
             source_rate=audio.source_rate,
             channels=audio.channels,
             duration=round(audio.duration, 3),
+            start=round(audio.start, 3),
         ),
     )
 

@@ -124,10 +124,10 @@ def get_landmarker() -> Landmarker:
     """This thread's landmarker, created on first use (about 50 ms) and closed at exit."""
     lm = getattr(_local, "landmarker", None)
     if lm is None:
-        lm = Landmarker()
-        _local.landmarker = lm
-        with _lock:
+        with _lock:  # one at a time: start-up silences fd 2 process-wide, which must not interleave
+            lm = Landmarker()
             _all.append(lm)
+        _local.landmarker = lm
     return lm
 
 

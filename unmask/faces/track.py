@@ -1,13 +1,22 @@
 """Follow faces through video frames with stable ids.
 
-Full searches (:func:`~unmask.faces.find.find_faces`, with tiles) run on the first frame and then every
-``redetect_seconds``; in between each known face is re-found in a crop around its last position, which
-is both cheaper and better for small faces. A track ends after ``max_missing_seconds`` without its face.
+Full searches (:func:`~unmask.faces.find.find_faces`, with tiles: about 25 landmarker calls on a 720p
+frame) run on the first frame, then every ``search_seconds`` while no face is followed or one was just
+lost, and every ``tracking_search_seconds`` while all are re-found (only to catch faces that walk in);
+in between each known face is re-found in a crop around its last position (one call), which is both
+cheaper and better for small faces. A track ends after ``max_missing_seconds`` without its face.
+
+The landmarker releases the GIL, so :func:`track_faces` follows the faces of consecutive stretches of
+the clip in parallel threads and joins the tracks that meet at the stretch boundaries.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from unmask.faces.find import box_of, find_faces, refind_face, to_face
@@ -27,7 +36,8 @@ class _Active:
 @dataclass
 class Tracker:
     fps: float
-    redetect_seconds: float = 0.5
+    search_seconds: float = 0.5
+    tracking_search_seconds: float = 2.0
     max_missing_seconds: float = 0.5
     min_track_frames: int = 3
     _next_id: int = 0
@@ -37,8 +47,12 @@ class Tracker:
     _since_search: int | None = None
 
     @property
-    def redetect_every(self) -> int:
-        return max(1, round(self.fps * self.redetect_seconds))
+    def search_every(self) -> int:
+        """Frames between full searches: rarely while every followed face is being re-found, often while
+        nobody is followed or a face was lost (a search finds it again before its track ends)."""
+        steady = self._active and all(a.missing == 0 for a in self._active)
+        seconds = self.tracking_search_seconds if steady else self.search_seconds
+        return max(1, round(self.fps * seconds))
 
     @property
     def max_missing(self) -> int:
@@ -49,7 +63,7 @@ class Tracker:
             self._end_all()  # a gap between sampling windows: the scene may have changed
             self._since_search = None
         self._last_time = frame.time
-        if self._since_search is None or self._since_search + 1 >= self.redetect_every:
+        if self._since_search is None or self._since_search + 1 >= self.search_every:
             self._full_search(frame)
             self._since_search = 0
         else:
@@ -111,24 +125,102 @@ class Tracker:
         active.last_frame = frame.index
         active.missing = 0
 
-    def finish(self, total_frames: int) -> list[FaceTrack]:
+    def finish(self) -> list[FaceTrack]:
+        """Every track so far, ended, unfiltered and with the tracker's own ids."""
         self._end_all()
         tracks, self._done = self._done, []
-        needed = min(self.min_track_frames, total_frames)
-        kept = [t for t in sorted(tracks, key=lambda t: t.track_id) if len(t.faces) >= needed]
-        for new_id, track in enumerate(kept):  # ids without gaps, in order of first appearance
-            track.track_id = new_id
-            for face in track.faces:
-                face.track_id = new_id
-        return kept
+        return tracks
+
+
+MAX_WORKERS = 4
+"""Threads that follow faces in parallel (each holds its own landmarker)."""
+MIN_STRETCH_SECONDS = 2.0
+"""A stretch starts with a full search (about 25 calls at 720p), so shorter ones would cost more than
+they save."""
 
 
 def track_faces(
-    frames: Sequence[Frame], fps: float, progress: Callable[[int, int], None] | None = None
+    frames: Sequence[Frame],
+    fps: float,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> list[FaceTrack]:
-    tracker = Tracker(fps=fps)
-    for n, frame in enumerate(frames):
-        tracker.update(frame)
-        if progress is not None:
-            progress(n + 1, len(frames))
-    return tracker.finish(len(frames))
+    """Tracks of every face in ``frames``, numbered in order of first appearance; a track shorter than
+    three frames (a false detection) is dropped."""
+    stretches = _stretches(frames, fps, workers or min(MAX_WORKERS, os.cpu_count() or 1))
+    done = 0
+    lock = threading.Lock()
+
+    def follow(stretch: Sequence[Frame]) -> list[FaceTrack]:
+        nonlocal done
+        tracker = Tracker(fps=fps)
+        for frame in stretch:
+            tracker.update(frame)
+            if progress is not None:
+                with lock:
+                    done += 1
+                    progress(done, len(frames))
+        return tracker.finish()
+
+    parts = [follow(stretches[0])] if len(stretches) == 1 else list(_pool().map(follow, stretches))
+    tracks = _join(parts, stretches, fps)
+    return _numbered(tracks, needed=min(3, len(frames)))
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One pool for the process: its threads live on, so each keeps its landmarker (made once, ~50 ms
+    and some memory) instead of making a new one per video."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="unmask-faces")
+        return _POOL
+
+
+def _stretches(frames: Sequence[Frame], fps: float, workers: int) -> list[Sequence[Frame]]:
+    """Consecutive runs of frames, one per worker, none shorter than MIN_STRETCH_SECONDS."""
+    count = max(1, min(workers, int(len(frames) / (fps * MIN_STRETCH_SECONDS))))
+    bounds = [round(i * len(frames) / count) for i in range(count + 1)]
+    return [frames[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _join(parts: list[list[FaceTrack]], stretches: list[Sequence[Frame]], fps: float) -> list[FaceTrack]:
+    """Join each track that ends on a stretch's last frame to the track that starts on the next
+    stretch's first frame at the same place (the same rule the tracker uses between frames)."""
+    tracks = list(parts[0])
+    for k in range(1, len(parts)):
+        last, first = stretches[k - 1][-1], stretches[k][0]
+        if first.time - last.time > 2.5 / fps:  # a sampling gap: the tracker would end tracks here too
+            tracks += parts[k]
+            continue
+        tails = [t for t in tracks if t.faces and t.faces[-1].frame_index == last.index]
+        heads = [t for t in parts[k] if t.faces and t.faces[0].frame_index == first.index]
+        overlaps = [
+            (tail.faces[-1].box.iou(head.faces[0].box), i, j)
+            for i, tail in enumerate(tails)
+            for j, head in enumerate(heads)
+        ]
+        joined_tails: set[int] = set()
+        joined_heads: set[int] = set()
+        for iou, i, j in sorted(overlaps, key=lambda p: p[0], reverse=True):
+            if iou < 0.2 or i in joined_tails or j in joined_heads:
+                continue
+            joined_tails.add(i)
+            joined_heads.add(j)
+            tails[i].faces.extend(heads[j].faces)
+        tracks += [t for t in parts[k] if not any(t is heads[j] for j in joined_heads)]
+    return tracks
+
+
+def _numbered(tracks: list[FaceTrack], needed: int) -> list[FaceTrack]:
+    """Drop tracks shorter than ``needed`` frames; number the rest 0, 1, ... by first appearance."""
+    kept = sorted((t for t in tracks if len(t.faces) >= needed), key=lambda t: (t.faces[0].frame_index, t.track_id))
+    for new_id, track in enumerate(kept):
+        track.track_id = new_id
+        for face in track.faces:
+            face.track_id = new_id
+    return kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -68,8 +69,9 @@ class Face:
     """4 x 4 face-to-camera transform estimated by MediaPipe (rotation + translation, centimetres)."""
     track_id: int = -1
 
-    @property
+    @cached_property
     def box(self) -> Box:
+        """The landmarks' bounding box (cached: signals ask for it per frame, landmarks never change)."""
         xy = self.landmarks[:, :2]
         return Box(float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max()))
 

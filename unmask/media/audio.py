@@ -33,9 +33,12 @@ def decode_audio(
     limit = int(limits.max_duration_s * rate)
     chunks: list[np.ndarray] = []
     total = 0
+    start: float | None = None
     try:
         for packet in container.demux(stream):
             for frame in packet.decode():
+                if start is None and frame.time is not None:
+                    start = max(0.0, float(frame.time))
                 for out in resampler.resample(frame):
                     chunk = out.to_ndarray().reshape(-1)
                     chunks.append(chunk)
@@ -57,6 +60,7 @@ def decode_audio(
         source_rate=int(cc.sample_rate or rate),
         channels=int(cc.channels or 1),
         codec=cc.name,
+        start=start or 0.0,
     )
 
 

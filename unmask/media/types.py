@@ -51,10 +51,18 @@ class AudioTrack:
     source_rate: int
     channels: int
     codec: str
+    start: float = 0.0
+    """Presentation time of the first sample, on the same clock as :attr:`Frame.time` (a video's sound
+    often starts before or after its first picture; lip sync must compare the two on one clock)."""
 
     @property
     def duration(self) -> float:
         return float(len(self.samples)) / self.sample_rate
+
+    @property
+    def end(self) -> float:
+        """Presentation time just after the last sample."""
+        return self.start + self.duration
 
 
 @dataclass(frozen=True)

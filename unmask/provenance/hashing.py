@@ -45,18 +45,22 @@ def hamming(a: str, b: str) -> int:
 
 
 def keyframe_hashes(
-    frames: list[tuple[float, np.ndarray]], max_hashes: int = 32, min_distance: int = 16
+    frames: list[tuple[float, np.ndarray]], per_second: float = 1.0, max_hashes: int = 64, min_distance: int = 16
 ) -> list[PerceptualHash]:
-    """PDQ of evenly spaced frames of a video, dropping near-duplicates of the previous kept hash.
+    """PDQ of about ``per_second`` frames per second of video (at most ``max_hashes``, evenly spread),
+    dropping near-duplicates of the previous kept hash.
 
-    A re-encoded or trimmed copy shares most of these, so the ledger can match a clip by any
-    of its scenes, not only by its first frame.
+    One frame a second is what Meta's vPDQ samples by default: scenes rarely change faster, and a
+    re-encoded or trimmed copy still shares most hashes, so the ledger can match a clip by any of its
+    scenes, not only by its first frame.
     """
     if not frames:
         return []
-    step = max(1, len(frames) // max_hashes)
+    span = frames[-1][0] - frames[0][0]
+    wanted = max(1, min(max_hashes, int(span * per_second) + 1, len(frames)))
+    picks = sorted({round(i * (len(frames) - 1) / max(1, wanted - 1)) for i in range(wanted)})
     kept: list[PerceptualHash] = []
-    for time, pixels in frames[::step]:
+    for time, pixels in (frames[i] for i in picks):
         h = pdq(pixels)
         if kept and hamming(kept[-1].hex, h.hex) <= min_distance:
             continue

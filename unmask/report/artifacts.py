@@ -10,9 +10,10 @@ from PIL import Image
 
 
 def png_bytes(pixels: np.ndarray) -> bytes:
-    """Encode an RGB or grey uint8 array as PNG."""
+    """Encode an RGB or grey uint8 array as PNG (zlib level 6: PIL's optimize pass cost up to 0.5 s a picture
+    for a few per cent smaller files)."""
     out = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels)).save(out, format="PNG", optimize=True)
+    Image.fromarray(np.ascontiguousarray(pixels)).save(out, format="PNG", compress_level=6)
     return out.getvalue()
 
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 Label = Literal["likely real", "unsure", "likely manipulated"]
 
@@ -99,6 +99,8 @@ class AudioInfo(_Model):
     source_rate: int
     channels: int
     duration: float
+    start: float = 0.0
+    """Seconds from the start of the file to the first sample (same clock as frame times). Added in 1.1."""
 
 
 class InputInfo(_Model):

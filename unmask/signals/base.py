@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
 from unmask.config import ScanOptions
-from unmask.faces.types import FaceAnalysis
+from unmask.faces.types import FaceAnalysis, FaceTrack
 from unmask.media.types import Media, MediaKind
 
 Direction = Literal["fake", "real", "neutral"]
@@ -105,6 +105,11 @@ class AnalysisContext:
         if key not in self.shared:
             self.shared[key] = compute()
         return self.shared[key]
+
+    def largest_track(self) -> FaceTrack | None:
+        """The largest usable face track (the subject most signals judge), found once per scan."""
+        faces = self.faces
+        return self.derived("faces.largest_track", lambda: faces.largest_track() if faces else None)
 
 
 class Signal(ABC):

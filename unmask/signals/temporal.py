@@ -1,0 +1,577 @@
+"""Temporal consistency: does a tracked face hold together from one frame to the next?
+
+Why it works: face swaps and re-enactments are made one frame at a time. The generator sees no
+neighbouring frames, so what it produces is plausible in every frame but not *continuous* across them.
+Learned video detectors exploit exactly this (Sabir et al., CVPRW 2019, recurrent convolutional networks;
+Hu et al., IJCAI 2021, DIANet's cross-frame reference module; Zheng et al., ICCV 2021, FTCN, whose
+network sees only temporal coherence and still generalises across datasets; Haliassos et al., CVPR 2021,
+LipForensics). This signal measures three explicit, checkable forms of that incoherence on the shared
+face track, each against the same face's own smooth trajectory, so head motion, speech and expressions
+(smooth at video rates) are not counted:
+
+(a) **Landmark jitter beyond head motion.** Each frame's landmarks are mapped by a similarity transform
+    (rotation, scale, shift) onto the track's reference shape, which removes head motion, then compared
+    with a Savitzky-Golay-smoothed version of themselves. What is left on the eyes and nose, in units of
+    the eye distance, is per-frame shape noise. A pasted face whose inner features are regenerated each
+    frame wobbles against its own outline (Yang, Li and Lyu, ICASSP 2019, "Exposing deep fakes using
+    inconsistent head poses", exploit the same split between central face and head in single frames).
+    Landmark detectors also jitter on real faces, so the reference level is MediaPipe's on real footage.
+(b) **Identity drift, measured with a proxy.** The ideal measure is the distance between face-recognition
+    embeddings (ArcFace, Deng et al., CVPR 2019) of neighbouring frames: a swap's identity flickers
+    between source and target. No embedding model is installed (dlib's ResNet is not in the environment,
+    facenet-pytorch's weights are not on PyPI), so this signal uses an honest **proxy**: the
+    low-frequency appearance of the cheeks-and-nose window of an aligned crop (16 x 6 grey, normalised
+    for brightness and contrast; below the eyes, so blinks, brows and glasses do not count), compared
+    with its own temporally smoothed value. It reacts to frame-to-frame pops in the replaced region, but
+    also to lighting and fast motion that an embedding would ignore, so it counts half.
+(c) **Flicker at the face boundary.** Blending masks are estimated per frame, so the seam where the new
+    face meets the old head changes colour and sharpness from frame to frame (Li et al., CVPR 2020, Face
+    X-ray, for the seam itself). The mean colour and Laplacian texture of a band straddling the face
+    outline (MediaPipe's FACE_OVAL, dilated and eroded) are tracked over time, and their non-smooth part
+    is compared with the same measure inside the face and outside it, which carry the camera noise and
+    compression flicker that real footage has too.
+
+Masks and crops are placed from the *smoothed* landmarks, so (b) and (c) see the pixels change, not the
+landmark noise that (a) measures. Repeated frames (frame-rate conversion) are dropped first, and levels
+are taken over the calmer half of the frames, because stop-start motion and fast head shakes make real
+footage look incoherent. Short runs carry little evidence: a run needs at least :data:`MIN_RUN_FRAMES`
+distinct consecutive frames (half a second at 30 fps), and confidence grows with duration. Every
+measure is a level relative to real footage, not a learned decision, so confidence stays at or under 0.4.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import pairwise
+
+import cv2
+import numpy as np
+
+from unmask.faces import regions
+from unmask.faces.align import alignment_matrix, transform_points
+from unmask.faces.types import Face, FaceTrack
+from unmask.media.types import Media, MediaKind
+from unmask.report.artifacts import figure_png, new_figure
+from unmask.signals.base import AnalysisContext, Artifact, Direction, Finding, Need, Outcome, Signal
+from unmask.signals.registry import register_signal
+
+MIN_RUN_FRAMES = 15
+"""Distinct consecutive frames a run needs (half a second at 30 fps, 0.6 s at 25). The smoother spans 5
+frames and its two ends are fitted, not smoothed, so 15 frames leave about ten honest residuals per
+run: the fewest for which a median means something. Confidence then grows with duration, so a run this
+short counts for little."""
+MIN_RUN_SECONDS = 0.45
+SMOOTH_SECONDS = 0.2
+"""Savitzky-Golay window (order 2, at least 5 frames): follows head turns, speech and expressions, which
+change over several frames, and leaves the frame-to-frame part, which no real face motion has at video
+rates. Measured on real clips: a 0.3 s window left fast head shakes in the residual."""
+FULL_CONFIDENCE_SECONDS = 8.0
+MAX_CONFIDENCE = 0.4
+MAX_TRACKS = 4
+CALM_SPEED = 0.02
+"""Head speed (eye distances per frame) below which a frame always counts as calm."""
+
+RIGID = (
+    *regions.NOSE_BRIDGE,
+    33,
+    133,
+    362,
+    263,
+    10,
+    338,
+    297,
+    332,
+    284,
+    251,
+    389,
+    356,
+    454,
+    234,
+    127,
+    162,
+    21,
+    54,
+    103,
+    67,
+    109,
+)
+"""Points that move with the skull: eye corners (not lids, which blink), nose, forehead and temples
+(not the jaw, which opens in speech). Head motion is removed with a similarity fit on these."""
+CENTRAL = (*regions.NOSE_BRIDGE, 33, 133, 362, 263)
+"""Eye corners and nose: the inner face a swap replaces; their residual is the jitter measure."""
+
+CROP = 128
+CROP_MARGIN = 0.45
+"""Aligned crop size and margin: the whole face outline plus a ring outside it stays in the crop."""
+BAND = 0.14
+"""Half-width of the boundary band, in eye distances (about 3 px in the crop)."""
+FLICKER_FLOOR = 0.35
+"""Grey levels added to the inside/outside flicker before dividing: a perfectly still synthetic frame
+would otherwise make any band change look infinite."""
+
+REFERENCE = {"jitter": 0.010, "appearance": 0.10, "boundary": 1.6}
+"""Where each measure's lean is 50/50, for the median over the calmer frames of a track. Set from real
+footage only, never from fakes: five LivePortrait driving clips of the training set (phone and webcam
+talking heads, 480-512 px, eye distance 85-130 px, fast head motion, glasses, repeated frames) give
+jitter 0.0027-0.0066 eye distances, appearance 0.023-0.054 (0.20 on a fast-shaking head with glasses:
+the proxy's weakness), boundary 0.56-0.81. The references sit at about twice the highest real level;
+the jitter reference also grows by :data:`JITTER_PIXELS` over the eye distance in pixels (the detector's
+own pixel noise, which dominates on small faces: 0.0127 at a 110 px eye distance, 0.020 at 30 px)."""
+JITTER_PIXELS = 0.3
+STEEPNESS = {"jitter": 2.5, "appearance": 1.2, "boundary": 2.5}
+"""Log-odds per natural-log unit of the measure over its reference (a doubling moves jitter ~1.7)."""
+LOGIT_RANGE = (-0.6, 3.0)
+"""A smooth, steady face is weak evidence of authenticity (good fakes are smooth too: on the dev set's
+DeepFaceLive swaps all three measures stay at real levels), so no measure leans towards "real" by more
+than a logit of 0.6 (score 0.35); an incoherent one may lean towards "fake" by up to 3."""
+COMPONENT_WEIGHT = {"jitter": 1.0, "appearance": 0.5, "boundary": 1.0}
+"""The appearance proxy also follows lighting and expression, so it counts half."""
+LABELS = {
+    "jitter": "landmark jitter beyond head motion",
+    "appearance": "appearance drift (identity proxy)",
+    "boundary": "flicker at the face boundary",
+}
+UNITS = {"jitter": " eye distances", "appearance": " (descriptor contrast)", "boundary": "x inside/outside flicker"}
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Per-frame measures of one run of consecutive frames."""
+
+    frames: list[int]
+    times: np.ndarray
+    jitter: np.ndarray
+    """Central-landmark residual, eye distances."""
+    appearance: np.ndarray
+    """Descriptor residual, RMS in units of the descriptor's contrast."""
+    boundary: np.ndarray
+    """Band flicker over the mean of inside and outside flicker (median-normalised per run)."""
+    speed: np.ndarray
+    """Head speed from the smoothed landmarks, eye distances per frame."""
+    eye_px: float
+    """Median eye distance in frame pixels."""
+    inner: np.ndarray
+    """False for the half-window at each end of the run, where the smoother extrapolates."""
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One track's verdict: its runs, the level of each measure, the level real footage stays under."""
+
+    track: FaceTrack
+    curves: list[Curves]
+    levels: dict[str, float]
+    references: dict[str, float]
+
+    @property
+    def logits(self) -> dict[str, float]:
+        return {
+            key: float(np.clip(STEEPNESS[key] * math.log(max(value, 1e-9) / self.references[key]), *LOGIT_RANGE))
+            for key, value in self.levels.items()
+        }
+
+    @property
+    def logit(self) -> float:
+        """Weighted mean of the component log-odds, plus half the strongest positive one: one clear tell
+        moves the score even when the other measures are quiet."""
+        logits = self.logits
+        mean = sum(COMPONENT_WEIGHT[k] * v for k, v in logits.items()) / sum(COMPONENT_WEIGHT.values())
+        return mean + 0.5 * max(0.0, *(COMPONENT_WEIGHT[k] * v for k, v in logits.items()))
+
+    @property
+    def seconds(self) -> float:
+        return float(sum(c.times[-1] - c.times[0] for c in self.curves))
+
+
+@register_signal
+class TemporalSignal(Signal):
+    name = "temporal"
+    version = "1.0"
+    applies_to = frozenset({MediaKind.VIDEO})
+    needs = frozenset({Need.FRAMES, Need.FACES})
+    description = (
+        "Frame-to-frame face consistency: landmark jitter, appearance (identity proxy) drift, boundary flicker"
+    )
+
+    def precondition(self, ctx: AnalysisContext) -> str | None:
+        reason = super().precondition(ctx)
+        if reason is not None:
+            return reason
+        if not _analysable_runs(ctx):
+            return (
+                f"no face is tracked over {MIN_RUN_FRAMES} consecutive frames ({MIN_RUN_SECONDS:.2g} s or more): "
+                "too short to judge frame-to-frame consistency"
+            )
+        return None
+
+    def analyze(self, ctx: AnalysisContext) -> Outcome:
+        assessments = [assess(ctx.media, track, runs) for track, runs in _analysable_runs(ctx)[:MAX_TRACKS]]
+        worst = max(assessments, key=lambda a: a.logit)
+        return _outcome(ctx, worst, len(assessments))
+
+
+def assess(media: Media, track: FaceTrack, runs: list[list[Face]]) -> Assessment:
+    """Measure every run of a track and sum them up."""
+    curves = [measure_run(media, run) for run in runs]
+    eye_px = float(np.median([c.eye_px for c in curves]))
+    references = {**REFERENCE, "jitter": REFERENCE["jitter"] + JITTER_PIXELS / max(eye_px, 1.0)}
+    return Assessment(track, curves, _levels(curves), references)
+
+
+def consecutive_runs(media: Media, track: FaceTrack) -> list[list[Face]]:
+    """Split a track where a frame is missing or sampling jumped (between sampled windows)."""
+    period = 1.0 / (media.fps or 30.0)
+    runs: list[list[Face]] = []
+    for face in track.faces:
+        if runs:
+            last = runs[-1][-1]
+            gap = media.frames[face.frame_index].time - media.frames[last.frame_index].time
+            if face.frame_index == last.frame_index + 1 and gap <= 1.6 * period:
+                runs[-1].append(face)
+                continue
+        runs.append([face])
+    kept = (drop_repeats(media, run) for run in runs if len(run) >= MIN_RUN_FRAMES)
+    return [unique for unique in kept if _long_enough(media, unique)]
+
+
+REPEAT_FRACTION = 0.15
+REPEAT_CEILING = 2.0
+"""A frame repeats its predecessor when the face region (grey, area-averaged to 24 x 24) differs from it
+by less than :data:`REPEAT_FRACTION` of the run's median frame difference, and by under
+:data:`REPEAT_CEILING` grey levels. Frame-rate conversion (24p telecined to 30p, phone variable frame
+rate, re-timed clips) repeats about one frame in five; motion then stops and starts, which would look
+like jitter. Measured: repeats differ by 0.0-0.8 grey levels where distinct frames differ by 5-40."""
+
+
+def drop_repeats(media: Media, run: list[Face]) -> list[Face]:
+    """The run without frames that repeat their predecessor's pixels."""
+    window = _run_box(media, run)
+    if window is None:
+        return run
+    patches = [_patch(media.frames[face.frame_index].pixels, window) for face in run]
+    differences = np.array([np.abs(now - before).mean() for before, now in pairwise(patches)])
+    if not len(differences):
+        return run
+    limit = min(REPEAT_CEILING, REPEAT_FRACTION * float(np.median(differences)))
+    return [run[0], *(face for face, d in zip(run[1:], differences, strict=True) if d >= limit)]
+
+
+def _run_box(media: Media, run: list[Face]) -> tuple[int, int, int, int] | None:
+    """The median face box of the run, in whole pixels inside the frame; ``None`` if degenerate."""
+    boxes = np.array([[f.box.x0, f.box.y0, f.box.x1, f.box.y1] for f in run])
+    x0, y0, x1, y1 = np.median(boxes, axis=0)
+    height, width = media.frames[run[0].frame_index].pixels.shape[:2]
+    left, top = max(0, int(x0)), max(0, int(y0))
+    right, bottom = min(width, int(x1) + 1), min(height, int(y1) + 1)
+    return (left, top, right, bottom) if right - left >= 4 and bottom - top >= 4 else None
+
+
+def _patch(pixels: np.ndarray, window: tuple[int, int, int, int]) -> np.ndarray:
+    """The window in grey, area-averaged to 24 x 24 (large faces are subsampled to about 48 px first)."""
+    x0, y0, x1, y1 = window
+    step = max(1, min(x1 - x0, y1 - y0) // 48)
+    grey = cv2.cvtColor(np.ascontiguousarray(pixels[y0:y1:step, x0:x1:step]), cv2.COLOR_RGB2GRAY)
+    return cv2.resize(grey, (24, 24), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def _long_enough(media: Media, run: list[Face]) -> bool:
+    span = media.frames[run[-1].frame_index].time - media.frames[run[0].frame_index].time
+    return len(run) >= MIN_RUN_FRAMES and span >= MIN_RUN_SECONDS - 1e-6
+
+
+def _analysable_runs(ctx: AnalysisContext) -> list[tuple[FaceTrack, list[list[Face]]]]:
+    def compute() -> list[tuple[FaceTrack, list[list[Face]]]]:
+        if ctx.faces is None or ctx.media.kind is not MediaKind.VIDEO:
+            return []
+        found = [(t, consecutive_runs(ctx.media, t)) for t in ctx.faces.usable_tracks()]
+        found = [(t, runs) for t, runs in found if runs]
+        return sorted(found, key=lambda item: -sum(len(r) for r in item[1]) * item[0].median_size)
+
+    result: list[tuple[FaceTrack, list[list[Face]]]] = ctx.derived("temporal.runs", compute)
+    return result
+
+
+def _window(n: int, fps: float) -> int:
+    length = max(5, round(SMOOTH_SECONDS * fps))
+    length += 1 - length % 2
+    return min(length, n - 1 if n % 2 == 0 else n)
+
+
+def _smooth(values: np.ndarray, window: int) -> np.ndarray:
+    from scipy.signal import savgol_filter  # scipy.signal takes 1.6 s to import: only when used
+
+    return np.asarray(savgol_filter(values, window, 2, axis=0, mode="interp"))
+
+
+def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Least-squares similarity (Umeyama 1991) mapping ``src`` (N, 2) onto ``dst``, as a 2 x 3 matrix."""
+    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
+    a, b = src - mu_s, dst - mu_d
+    cov = b.T @ a / len(src)
+    u, s, vt = np.linalg.svd(cov)
+    d = np.diag([1.0, float(np.sign(np.linalg.det(u @ vt)) or 1.0)])
+    rotation = u @ d @ vt
+    scale = float(np.trace(np.diag(s) @ d) / max(float((a * a).sum() / len(src)), 1e-12))
+    matrix = np.empty((2, 3))
+    matrix[:, :2] = scale * rotation
+    matrix[:, 2] = mu_d - scale * rotation @ mu_s
+    return matrix
+
+
+def landmark_jitter(marks: np.ndarray, window: int) -> np.ndarray:
+    """Per-frame residual of the central landmarks, in eye distances, after head motion is removed.
+
+    ``marks`` is (T, 478, 2). Every frame is mapped onto the median shape by a similarity fit on the
+    rigid points; the residual from the temporally smoothed shape is the non-rigid, non-smooth part.
+    """
+    reference = np.median(marks, axis=0)
+    eye = _eye_distance(reference)
+    rigid = list(RIGID)
+    aligned = np.empty_like(marks)
+    for t, frame in enumerate(marks):
+        m = similarity(frame[rigid], reference[rigid])
+        aligned[t] = frame @ m[:, :2].T + m[:, 2]
+    central = aligned[:, list(CENTRAL)]
+    residual = central - _smooth(central, window)
+    return np.asarray(np.sqrt((residual**2).sum(axis=2).mean(axis=1)) / max(eye, 1e-6))
+
+
+def _eye_distance(marks: np.ndarray) -> float:
+    right = marks[list(regions.RIGHT_EYE_CONTOUR)].mean(axis=0)
+    left = marks[list(regions.LEFT_EYE_CONTOUR)].mean(axis=0)
+    return float(np.linalg.norm(left - right))
+
+
+_OVAL = list(regions.FACE_OVAL)
+
+
+def _region_masks(points: np.ndarray, band: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inside, boundary band and outside ring for a face outline given in crop pixels: the band is
+    within ``band`` pixels of the outline on either side, inside is deeper than twice that, the outside
+    ring lies 2-4 bands out."""
+    mask = np.zeros((CROP, CROP), np.uint8)
+    cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
+    depth = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    away = cv2.distanceTransform(1 - mask, cv2.DIST_L2, 3)
+    inside = depth > 2 * band
+    edge = ((mask > 0) & (depth <= band)) | ((mask == 0) & (away <= band))
+    outside = (away > 2 * band) & (away <= 4 * band)
+    return inside, edge, outside
+
+
+def _region_features(crop: np.ndarray, masks: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Mean R, G, B and mean |Laplacian| of the grey crop, per region: (3 regions, 4 features)."""
+    grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+    texture = cv2.convertScaleAbs(cv2.Laplacian(grey, cv2.CV_16S, ksize=3))
+    out = np.zeros((len(masks), 4))
+    for i, mask in enumerate(masks):
+        m = mask.astype(np.uint8)
+        if m.any():
+            out[i, :3] = cv2.mean(crop, m)[:3]
+            out[i, 3] = cv2.mean(texture, m)[0]
+    return out
+
+
+def _descriptor_box() -> tuple[int, int, int, int]:
+    """The eyes-and-nose window of the aligned crop (from the ArcFace template, eyes at y=51.7/112)."""
+    scale = CROP / 112.0 / (1.0 + 2 * CROP_MARGIN)
+    x0, x1, y0, y1 = 25.0, 87.0, 61.0, 80.0
+    return tuple(round((v - 56.0) * scale + CROP / 2) for v in (x0, y0, x1, y1))  # type: ignore[return-value]
+
+
+def _descriptor(crop: np.ndarray) -> np.ndarray:
+    x0, y0, x1, y1 = _descriptor_box()
+    grey = cv2.cvtColor(crop[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY).astype(np.float32)
+    small = cv2.resize(grey, (16, 6), interpolation=cv2.INTER_AREA).ravel()
+    return (small - small.mean()) / max(float(small.std()), 1.0)
+
+
+def aligned(pixels: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``warpAffine`` that does not alias when it shrinks: the face's region is first halved by 2 x 2
+    averaging until the warp shrinks by less than 2x (bilinear sampling of a 300 px face
+    into a 60 px one would turn sub-pixel motion into flicker)."""
+    scale = math.sqrt(abs(float(np.linalg.det(matrix[:, :2]))))
+    source, matrix = _region_for(pixels, matrix) if scale < 0.5 else (pixels, matrix.astype(np.float64))
+    while scale < 0.5 and min(source.shape[:2]) >= 8:
+        height, width = source.shape[0] // 2, source.shape[1] // 2
+        source = cv2.resize(source[: 2 * height, : 2 * width], (width, height), interpolation=cv2.INTER_AREA)
+        matrix = matrix @ np.array([[2.0, 0.0, 0.5], [0.0, 2.0, 0.5], [0.0, 0.0, 1.0]])
+        scale *= 2.0
+    return cv2.warpAffine(source, matrix, (CROP, CROP), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+
+
+def _region_for(pixels: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The part of the frame the crop shows (with a small border), and the matrix from that part."""
+    inverse = cv2.invertAffineTransform(matrix)
+    corners = transform_points(np.array([[0, 0], [CROP, 0], [0, CROP], [CROP, CROP]], np.float32), inverse)
+    height, width = pixels.shape[:2]
+    x0 = int(np.clip(corners[:, 0].min() - 4, 0, width - 1))
+    y0 = int(np.clip(corners[:, 1].min() - 4, 0, height - 1))
+    x1 = int(np.clip(corners[:, 0].max() + 5, x0 + 1, width))
+    y1 = int(np.clip(corners[:, 1].max() + 5, y0 + 1, height))
+    shifted = matrix.astype(np.float64).copy()
+    shifted[:, 2] += shifted[:, :2] @ np.array([x0, y0], np.float64)
+    return pixels[y0:y1, x0:x1], shifted
+
+
+def measure_run(media: Media, run: list[Face]) -> Curves:
+    """The three per-frame curves of one run of consecutive frames of one face."""
+    span = media.frames[run[-1].frame_index].time - media.frames[run[0].frame_index].time
+    fps = (len(run) - 1) / span if span > 0 else media.fps or 30.0
+    marks = np.stack([f.landmarks[:, :2] for f in run]).astype(np.float64)
+    window = _window(len(run), fps)
+    jitter = landmark_jitter(marks, window)
+    smooth_marks = _smooth(marks, window)
+    features, descriptors = [], []
+    for face, smoothed in zip(run, smooth_marks, strict=True):
+        steady = Face(frame_index=face.frame_index, landmarks=smoothed.astype(np.float32))
+        matrix = alignment_matrix(steady, CROP, CROP_MARGIN)
+        crop = aligned(media.frames[face.frame_index].pixels, matrix)
+        oval = transform_points(smoothed[_OVAL].astype(np.float32), matrix)
+        band = max(1.0, BAND * _eye_distance(transform_points(smoothed.astype(np.float32), matrix)))
+        features.append(_region_features(crop, _region_masks(oval, band)))
+        descriptors.append(_descriptor(crop))
+    feats = np.stack(features)  # (T, 3, 4)
+    flicker = np.sqrt(((feats - _smooth(feats, window)) ** 2).sum(axis=2))  # (T, 3): inside, band, outside
+    reference = 0.5 * (np.median(flicker[:, 0]) + np.median(flicker[:, 2])) + FLICKER_FLOOR
+    desc = np.stack(descriptors)
+    appearance = np.sqrt(((desc - _smooth(desc, window)) ** 2).mean(axis=1))
+    return Curves(
+        frames=[f.frame_index for f in run],
+        times=np.array([media.frames[f.frame_index].time for f in run]),
+        jitter=jitter,
+        appearance=appearance,
+        boundary=flicker[:, 1] / reference,
+        speed=head_speed(smooth_marks),
+        eye_px=float(np.median([_eye_distance(m) for m in smooth_marks])),
+        inner=_inner(len(run), window),
+    )
+
+
+def _inner(n: int, window: int) -> np.ndarray:
+    inner = np.ones(n, bool)
+    edge = window // 2
+    inner[:edge] = False
+    inner[n - edge :] = False
+    return inner
+
+
+def head_speed(smooth_marks: np.ndarray) -> np.ndarray:
+    """How far the face centre moves per frame, in eye distances (central difference)."""
+    centre = smooth_marks[:, list(RIGID)].mean(axis=1)
+    eye = np.array([_eye_distance(m) for m in smooth_marks])
+    step = np.linalg.norm(np.gradient(centre, axis=0), axis=1)
+    return np.asarray(step / np.maximum(eye, 1e-6))
+
+
+def _levels(curves: list[Curves]) -> dict[str, float]:
+    """The median of each per-frame measure over the calmer half of a track's frames.
+
+    Fast head motion blurs the face and outruns the smoother, so real footage of a shaking head looks
+    inconsistent; a swap's incoherence is there when the head is still too, so only frames at or below
+    the median head speed (or slower than :data:`CALM_SPEED`) are counted, and not the ends of a run,
+    where the smoother extrapolates."""
+    speed = np.concatenate([c.speed for c in curves])
+    inner = np.concatenate([c.inner for c in curves])
+    calm = ((speed <= np.median(speed[inner])) | (speed < CALM_SPEED)) & inner
+    return {key: float(np.median(np.concatenate([getattr(c, key) for c in curves])[calm])) for key in REFERENCE}
+
+
+def _outcome(ctx: AnalysisContext, found: Assessment, tracks: int) -> Outcome:
+    logits, refs = found.logits, found.references
+    score = 1.0 / (1.0 + math.exp(-found.logit))
+    confidence = MAX_CONFIDENCE * min(1.0, math.sqrt(found.seconds / FULL_CONFIDENCE_SECONDS))
+    components = sorted(REFERENCE, key=lambda k: -found.levels[k] / refs[k])
+    findings = [_component_finding(k, found.levels[k], refs[k], logits[k]) for k in components]
+    findings += _peak_findings(found, leaning=score > 0.55)
+    findings.append(
+        Finding(
+            "identity drift is measured with a proxy (low-frequency appearance of the aligned cheeks-and-nose "
+            "window), not a face-recognition embedding: lighting and expression changes move it too"
+        )
+    )
+    lean = "inconsistent" if score > 0.55 else "consistent" if score < 0.45 else "neither clearly consistent nor not"
+    top = components[0]
+    summary = (
+        f"face {found.track.track_id} is {lean} from frame to frame over {found.seconds:.1f} s "
+        f"(largest: {LABELS[top]} at {found.levels[top] / refs[top]:.2g}x the level real footage stays under)"
+    )
+    details = {
+        "track_id": found.track.track_id,
+        "tracks_analysed": tracks,
+        "seconds": round(found.seconds, 2),
+        "runs": len(found.curves),
+        "frames": sum(len(c.frames) for c in found.curves),
+        "eye_distance_px": round(float(np.median([c.eye_px for c in found.curves])), 1),
+        "levels": {k: round(v, 5) for k, v in found.levels.items()},
+        "references": {k: round(v, 5) for k, v in refs.items()},
+        "logits": {k: round(v, 3) for k, v in logits.items()},
+        "identity_measure": "proxy: low-frequency appearance of the aligned cheeks-and-nose window",
+    }
+    artifacts = [_plot(found)] if ctx.options.artifacts else []
+    return Outcome.scored(score, confidence, summary, findings=findings, details=details, artifacts=artifacts)
+
+
+def _component_finding(key: str, value: float, reference: float, logit: float) -> Finding:
+    direction: Direction = "fake" if logit > 0.4 else "real" if logit < -0.4 else "neutral"
+    judged = {"fake": "above", "real": "below", "neutral": "near"}[direction]
+    return Finding(
+        f"{LABELS[key]}: {value:.3g}{UNITS[key]} (median of the calmer frames), {judged} the level real footage "
+        f"stays under ({reference:.3g})",
+        direction,
+    )
+
+
+def _normalised(found: Assessment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times, the worst measure over its reference per frame, and which measure that was (ends of runs,
+    where the smoother extrapolates, left out)."""
+    inner = np.concatenate([c.inner for c in found.curves])
+    times = np.concatenate([c.times for c in found.curves])[inner]
+    parts = np.stack([np.concatenate([getattr(c, k) for c in found.curves]) / found.references[k] for k in REFERENCE])
+    return times, parts[:, inner].max(axis=0), parts[:, inner].argmax(axis=0)
+
+
+def _peak_findings(found: Assessment, leaning: bool, count: int = 3, apart: float = 0.5) -> list[Finding]:
+    """The frames where the face changes most abruptly, at least ``apart`` seconds from each other."""
+    times, worst, which = _normalised(found)
+    keys = list(REFERENCE)
+    out: list[Finding] = []
+    chosen: list[float] = []
+    for i in np.argsort(-worst):
+        if len(out) == count or worst[i] < 1.0:
+            break
+        if any(abs(times[i] - t) < apart for t in chosen):
+            continue
+        chosen.append(float(times[i]))
+        direction: Direction = "fake" if leaning and worst[i] >= 2.0 else "neutral"
+        out.append(
+            Finding(
+                f"largest frame-to-frame change at {times[i]:.2f} s: {LABELS[keys[int(which[i])]]} "
+                f"{worst[i]:.1f}x the level real footage stays under",
+                direction,
+                round(float(times[i]), 3),
+            )
+        )
+    return out
+
+
+def _plot(found: Assessment) -> Artifact:
+    figure = new_figure(6.4, 2.4)
+    axes = figure.add_subplot(1, 1, 1)
+    colours = {"jitter": "tab:blue", "appearance": "tab:green", "boundary": "tab:red"}
+    for n, run in enumerate(found.curves):
+        for key, colour in colours.items():
+            values = np.maximum(getattr(run, key) / found.references[key], 1e-3)
+            axes.plot(run.times, values, color=colour, lw=1, label=LABELS[key] if n == 0 else None)
+    axes.axhline(1.0, color="grey", ls="--", lw=0.8)
+    axes.set_yscale("log")
+    axes.set_xlabel("time (s)")
+    axes.set_ylabel("x real-footage level")
+    axes.legend(fontsize=7, loc="upper right")
+    return Artifact(
+        "temporal-curves",
+        f"Face {found.track.track_id}, per frame: landmark jitter, appearance drift (identity proxy) and boundary "
+        "flicker, each over the level real footage stays under (dashed line)",
+        figure_png(figure, dpi=80),
+    )
