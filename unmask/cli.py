@@ -1,4 +1,5 @@
-"""The ``unmask`` command line: ``scan``, ``signals``, ``schema`` and ``demo``.
+"""The ``unmask`` command line: ``scan``, ``signals``, ``schema`` and ``demo`` here; ``eval``, ``train``,
+``ledger``, ``keys``/``sign``/``verify`` come from their own packages and are added at the end.
 
 Exit codes of ``unmask scan``: 0 every file was scanned; 1 at least one file could not be scanned
 (each gets a one-line error naming the file and the reason, and the batch goes on); 2 usage errors.
@@ -22,7 +23,11 @@ from rich.table import Table
 from unmask.batch.files import select_files
 from unmask.config import DecodeLimits, ScanOptions
 from unmask.errors import MediaError, UnmaskError
+from unmask.evaluation.cli import eval_command
+from unmask.ledger.cli import ledger_group
+from unmask.models.cli import train_group
 from unmask.pipeline import scan
+from unmask.provenance.cli import keys_group, sign_command, verify_command
 from unmask.report.html import report_filename, write_html
 from unmask.report.model import Report, json_schema
 from unmask.report.terminal import Failure, detail, summary_table
@@ -248,3 +253,11 @@ def demo_command(out_dir: Path) -> None:
     from unmask.demo import run_demo
 
     sys.exit(run_demo(out_dir, make_console()))
+
+
+main.add_command(eval_command)
+main.add_command(train_group)
+main.add_command(ledger_group)
+main.add_command(keys_group)
+main.add_command(sign_command)
+main.add_command(verify_command)

@@ -76,7 +76,7 @@ def scan(path: str | Path, options: ScanOptions | None = None, progress: Progres
         with timer.stage(f"signal:{signal.name}"):
             results.append(run_signal(signal, ctx))
     with timer.stage("fusion"):
-        verdict = fuse(results, {type(s).name: type(s).weight for s in signals})
+        verdict = fuse(results, {type(s).name: type(s).weight for s in signals}, media.kind.value)
     timer.ms["total"] = round((time.perf_counter() - started) * 1000, 2)
     report_progress("done", 1, 1)
     return Report(

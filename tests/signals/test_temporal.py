@@ -4,7 +4,9 @@ Frames are the astronaut portrait moved smoothly over a canvas with sub-pixel ac
 noise), and the face's landmarks are the detector's landmarks of the still portrait moved the same way,
 so the "real" clip is exactly what a steady face tracked by a noiseless detector looks like. Each tell
 is then added alone: per-frame jitter of the inner-face landmarks, or a seam along the face outline
-whose colour changes every frame.
+whose colour changes every frame, or a second person's face pasted over the first every few frames
+(identity flicker: a bundled LFW face, aligned on the five points and blended inside the face outline,
+while the landmarks stay the astronaut's, as when a swap leaks its source identity).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 from unmask import samples
 from unmask.config import ScanOptions
 from unmask.faces import regions
+from unmask.faces.align import five_points
 from unmask.faces.find import find_faces
 from unmask.faces.types import Face, FaceAnalysis, FaceTrack
 from unmask.media.types import Frame, Media, MediaKind, Sampling
@@ -57,6 +60,8 @@ def make_clip(
     repeat_every: int = 0,
     burst_at: int | None = None,
     seed: int = 0,
+    other: tuple[np.ndarray, np.ndarray] | None = None,
+    swap_every: int = 3,
 ) -> AnalysisContext:
     """A clip of ``n`` frames with the chosen tells.
 
@@ -64,6 +69,8 @@ def make_clip(
     ``seam``: add a 3 px seam along the face outline; 0 = a constant colour shift, > 0 = a colour shift of
     that many grey levels (standard deviation) drawn afresh every frame. ``repeat_every``: every k-th frame
     repeats the one before (frame-rate conversion). ``burst_at``: one frame with strong landmark jitter.
+    ``other``: a second face (picture, landmarks) pasted over the first in alternate blocks of
+    ``swap_every`` frames.
     """
     picture, marks = portrait
     rng = np.random.default_rng(seed)
@@ -85,6 +92,8 @@ def make_clip(
         if repeat:  # a repeated frame: same pixels, same detection as before
             pixels, landmarks = frames[-1].pixels.copy(), faces[-1].landmarks.copy()
         else:
+            if other is not None and (i // swap_every) % 2 == 1:
+                pixels = _pasted(pixels, landmarks, other)
             if seam is not None:
                 pixels = _with_seam(pixels, landmarks, seam * rng.standard_normal(3) + 20.0)
             noise = jitter * (8.0 if burst_at == i else 1.0)
@@ -116,6 +125,32 @@ def _with_seam(pixels: np.ndarray, landmarks: np.ndarray, shift: np.ndarray) -> 
     out = pixels.astype(np.float32)
     out[mask > 0] += shift
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _pasted(pixels: np.ndarray, landmarks: np.ndarray, other: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """``other``'s face aligned onto this face's five points, tinted to its skin colour and blended inside
+    its outline with a feathered edge: a crude face swap."""
+    picture, marks = other
+    matrix, _ = cv2.estimateAffinePartial2D(five_points(Face(0, marks)), five_points(Face(0, landmarks)))
+    warped = cv2.warpAffine(picture, matrix, SIZE, flags=cv2.INTER_LINEAR).astype(np.float32)
+    mask = np.zeros(pixels.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(landmarks[list(regions.FACE_OVAL), :2]).astype(np.int32)], 1)
+    mask = cv2.erode(mask, np.ones((5, 5), np.uint8))
+    inside = mask > 0
+    tint = pixels[inside].mean(axis=0) / max(float(warped[inside].mean()), 1.0)
+    alpha = cv2.GaussianBlur(mask.astype(np.float32), (7, 7), 2.0)[..., None]
+    out = alpha * warped * tint + (1.0 - alpha) * pixels
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def stranger() -> tuple[np.ndarray, np.ndarray]:
+    """A second person: a bundled LFW face (grey, 25 px, enlarged) and its landmarks."""
+    from skimage import data
+
+    grey = cv2.resize((data.lfw_subset()[0] * 255).astype(np.uint8), (200, 200), interpolation=cv2.INTER_CUBIC)
+    pixels = np.pad(np.dstack([grey] * 3), ((100, 100), (100, 100), (0, 0)), mode="edge")
+    return pixels, find_faces(pixels)[0].landmarks
 
 
 def _run(ctx: AnalysisContext):
@@ -158,12 +193,23 @@ def test_the_peak_frame_is_named_with_its_time(portrait) -> None:
     assert "jitter" in timed[0].text
 
 
-def test_identity_is_named_as_a_proxy_and_a_plot_is_drawn(portrait) -> None:
+def test_a_face_whose_identity_flickers_scores_higher(portrait, stranger) -> None:
+    steady = _run(make_clip(portrait))
+    swapped = _run(make_clip(portrait, other=stranger, swap_every=3))
+    assert steady.score is not None and swapped.score is not None
+    levels = steady.details["levels"], swapped.details["levels"]
+    assert levels[1]["identity"] > 2 * levels[0]["identity"], (levels, swapped.details["identity_distances"])
+    assert levels[1]["identity"] > steady.details["references"]["identity"]
+    assert swapped.score >= steady.score + 0.15
+    assert any("identity" in f.text and f.direction == "fake" for f in swapped.findings)
+
+
+def test_identity_is_a_face_embedding_and_a_plot_is_drawn(portrait) -> None:
     ctx = make_clip(portrait, jitter=0.03)
     ctx.options = ScanOptions(artifacts=True)
     result = _run(ctx)
-    assert any("proxy" in f.text for f in result.findings)
-    assert "proxy" in result.details["identity_measure"]
+    assert "dlib" in result.details["identity_measure"] and "identity" in result.details["levels"]
+    assert not any("proxy" in f.text for f in result.findings)
     assert result.artifacts and result.artifacts[0].data.startswith(b"\x89PNG")
     assert 0.0 < result.confidence <= 0.4
 

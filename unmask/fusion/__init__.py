@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from unmask.fusion.learned import LearnedFuser, load_default
 from unmask.fusion.logodds import LogOddsFuser
 from unmask.report.model import SignalResult, Verdict
 
@@ -17,10 +18,11 @@ class Fuser(Protocol):
 
     name: str
 
-    def fuse(self, results: list[SignalResult], weights: dict[str, float]) -> Verdict: ...
+    def fuse(self, results: list[SignalResult], weights: dict[str, float], media: str | None = None) -> Verdict: ...
 
 
-_default: Fuser = LogOddsFuser()
+_default: Fuser = load_default() or LogOddsFuser()
+"""The calibrated fuser when ``weights/fusion.json`` ships (``unmask train fusion`` writes it), else the rule."""
 
 
 def set_default_fuser(fuser: Fuser) -> None:
@@ -29,9 +31,15 @@ def set_default_fuser(fuser: Fuser) -> None:
     _default = fuser
 
 
-def fuse(results: list[SignalResult], weights: dict[str, float] | None = None) -> Verdict:
-    """The verdict for one file from the results of all signals that ran on it."""
-    return _default.fuse(results, weights or {})
+def default_fuser() -> Fuser:
+    """The fuser :func:`fuse` uses now."""
+    return _default
 
 
-__all__ = ["Fuser", "LogOddsFuser", "fuse", "set_default_fuser"]
+def fuse(results: list[SignalResult], weights: dict[str, float] | None = None, media: str | None = None) -> Verdict:
+    """The verdict for one file from the results of all signals that ran on it; ``media`` (image, video,
+    audio) lets a learned fuser pick the model of that kind."""
+    return _default.fuse(results, weights or {}, media)
+
+
+__all__ = ["Fuser", "LearnedFuser", "LogOddsFuser", "default_fuser", "fuse", "set_default_fuser"]

@@ -37,7 +37,8 @@ class LogOddsFuser:
     def __init__(self, band: tuple[float, float] = UNSURE_BAND) -> None:
         self.band = band
 
-    def fuse(self, results: list[SignalResult], weights: dict[str, float]) -> Verdict:
+    def fuse(self, results: list[SignalResult], weights: dict[str, float], media: str | None = None) -> Verdict:
+        """``media`` is accepted for the :class:`~unmask.fusion.Fuser` protocol; the rule ignores it."""
         contributions = [
             Contribution(
                 signal=r.name,

@@ -25,20 +25,15 @@ def jpeg_bytes(pixels: np.ndarray, quality: int = 85) -> bytes:
 
 
 def figure_png(figure: Any, dpi: int = 100) -> bytes:
-    """Render a matplotlib figure to PNG and close it (signals draw timelines and spectra this way)."""
-    import matplotlib.pyplot as plt
-
+    """Render a matplotlib figure to PNG (signals draw timelines and spectra this way)."""
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(figure)
     return out.getvalue()
 
 
 def new_figure(width: float = 6.0, height: float = 2.2) -> Any:
-    """A matplotlib figure on the non-interactive backend (servers and workers have no display)."""
-    import matplotlib
+    """A matplotlib figure outside pyplot: no global figure registry, so nothing to close and nothing
+    shared between threads (the server and batch workers draw reports concurrently)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt.figure(figsize=(width, height))
+    return Figure(figsize=(width, height))

@@ -7,9 +7,25 @@ matched against registered originals in the ledger without scanning the file aga
 from __future__ import annotations
 
 from unmask.media.types import MediaKind
-from unmask.provenance.hashing import PDQ_MIN_QUALITY, keyframe_hashes, pdq
+from unmask.provenance.hashing import PDQ_MIN_QUALITY, PerceptualHash, keyframe_hashes, pdq
 from unmask.signals.base import AnalysisContext, Finding, Need, Outcome, Signal
 from unmask.signals.registry import register_signal
+
+
+def perceptual_hashes(ctx: AnalysisContext) -> list[PerceptualHash]:
+    """PDQ of the picture, or of about one video frame a second; computed once per scan and shared (the
+    provenance signal matches the same hashes against the ledger)."""
+    frames = ctx.media.frames
+
+    def compute() -> list[PerceptualHash]:
+        if not frames:
+            return []
+        if ctx.media.kind is MediaKind.IMAGE:
+            return [pdq(frames[0].pixels)]
+        return keyframe_hashes([(f.time, f.pixels) for f in frames])
+
+    hashes: list[PerceptualHash] = ctx.derived("hashes.pdq", compute)
+    return hashes
 
 
 @register_signal
@@ -25,13 +41,13 @@ class HashesSignal(Signal):
         details: dict[str, object] = {"sha256": media.sha256}
         findings = [Finding(f"SHA-256 {media.sha256}")]
         if media.kind is MediaKind.IMAGE and media.frames:
-            h = pdq(media.frames[0].pixels)
+            h = perceptual_hashes(ctx)[0]
             details["pdq"] = {"hash": h.hex, "quality": h.quality}
             findings.append(Finding(f"PDQ {h.hex} (quality {h.quality})"))
             if h.quality < PDQ_MIN_QUALITY:
                 findings.append(Finding("the picture is too flat for a reliable perceptual hash"))
         elif media.frames:
-            hashes = keyframe_hashes([(f.time, f.pixels) for f in media.frames])
+            hashes = perceptual_hashes(ctx)
             details["pdq_frames"] = [{"time": h.time, "hash": h.hex, "quality": h.quality} for h in hashes]
             findings.append(Finding(f"{len(hashes)} distinct PDQ frame hashes over {len(media.frames)} sampled frames"))
         summary = f"SHA-256 {media.sha256[:16]}…" + (" and PDQ recorded" if media.frames else "")

@@ -16,14 +16,18 @@ face track, each against the same face's own smooth trajectory, so head motion, 
     frame wobbles against its own outline (Yang, Li and Lyu, ICASSP 2019, "Exposing deep fakes using
     inconsistent head poses", exploit the same split between central face and head in single frames).
     Landmark detectors also jitter on real faces, so the reference level is MediaPipe's on real footage.
-(b) **Identity drift, measured with a proxy.** The ideal measure is the distance between face-recognition
-    embeddings (ArcFace, Deng et al., CVPR 2019) of neighbouring frames: a swap's identity flickers
-    between source and target. No embedding model is installed (dlib's ResNet is not in the environment,
-    facenet-pytorch's weights are not on PyPI), so this signal uses an honest **proxy**: the
-    low-frequency appearance of the cheeks-and-nose window of an aligned crop (16 x 6 grey, normalised
-    for brightness and contrast; below the eyes, so blinks, brows and glasses do not count), compared
-    with its own temporally smoothed value. It reacts to frame-to-frame pops in the replaced region, but
-    also to lighting and fast motion that an embedding would ignore, so it counts half.
+(b) **Identity drift.** A swap's identity flickers between source and target, most where the generator
+    is least sure (profile views, occlusions, fast motion), so the same tracked face is not quite the
+    same person in every frame. dlib's face-recognition ResNet (:mod:`unmask.faces.identity`; 99.38 % on
+    LFW, 0.6 between two people) embeds up to :data:`IDENTITY_SAMPLES` calm frames spread evenly over
+    the track, and the measure is the 75th percentile of the distances between all pairs of them, on
+    dlib's own scale (0.6: two people). Not the distance to the track's median embedding: when the
+    identity flickers half and half, the median falls between the two people and every frame sits only
+    half their distance from it (measured: 0.39 for two faces 0.76 apart, against 0.17-0.31 on real
+    clips). Not only consecutive samples either: they lie 0.2-1 s apart, so "consecutive" has no special
+    meaning, and all pairs of eight samples give 28 distances from the same embeddings at no extra cost.
+    A leak in a sixth of the frames or more already puts a quarter of the pairs across the two
+    identities. (This replaces a low-frequency appearance proxy that also followed lighting and motion.)
 (c) **Flicker at the face boundary.** Blending masks are estimated per frame, so the seam where the new
     face meets the old head changes colour and sharpness from frame to frame (Li et al., CVPR 2020, Face
     X-ray, for the seam itself). The mean colour and Laplacian texture of a band straddling the face
@@ -31,12 +35,13 @@ face track, each against the same face's own smooth trajectory, so head motion, 
     is compared with the same measure inside the face and outside it, which carry the camera noise and
     compression flicker that real footage has too.
 
-Masks and crops are placed from the *smoothed* landmarks, so (b) and (c) see the pixels change, not the
-landmark noise that (a) measures. Repeated frames (frame-rate conversion) are dropped first, and levels
-are taken over the calmer half of the frames, because stop-start motion and fast head shakes make real
-footage look incoherent. Short runs carry little evidence: a run needs at least :data:`MIN_RUN_FRAMES`
-distinct consecutive frames (half a second at 30 fps), and confidence grows with duration. Every
-measure is a level relative to real footage, not a learned decision, so confidence stays at or under 0.4.
+Boundary masks are placed from the *smoothed* landmarks, so (c) sees the pixels change, not the landmark
+noise that (a) measures; (b) uses dlib's own alignment. Repeated frames (frame-rate conversion) are
+dropped first, and levels are taken over the calmer half of the frames, because stop-start motion and
+fast head shakes make real footage look incoherent. Short runs carry little evidence: a run needs at
+least :data:`MIN_RUN_FRAMES` distinct consecutive frames (half a second at 30 fps), and confidence grows
+with duration. Every measure is a level relative to real footage, not a learned decision, so confidence
+stays at or under 0.4.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from itertools import pairwise
 import cv2
 import numpy as np
 
-from unmask.faces import regions
+from unmask.faces import identity, regions
 from unmask.faces.align import alignment_matrix, transform_points
 from unmask.faces.types import Face, FaceTrack
 from unmask.media.types import Media, MediaKind
@@ -110,29 +115,46 @@ FLICKER_FLOOR = 0.35
 """Grey levels added to the inside/outside flicker before dividing: a perfectly still synthetic frame
 would otherwise make any band change look infinite."""
 
-REFERENCE = {"jitter": 0.010, "appearance": 0.10, "boundary": 1.6}
-"""Where each measure's lean is 50/50, for the median over the calmer frames of a track. Set from real
-footage only, never from fakes: five LivePortrait driving clips of the training set (phone and webcam
-talking heads, 480-512 px, eye distance 85-130 px, fast head motion, glasses, repeated frames) give
-jitter 0.0027-0.0066 eye distances, appearance 0.023-0.054 (0.20 on a fast-shaking head with glasses:
-the proxy's weakness), boundary 0.56-0.81. The references sit at about twice the highest real level;
-the jitter reference also grows by :data:`JITTER_PIXELS` over the eye distance in pixels (the detector's
-own pixel noise, which dominates on small faces: 0.0127 at a 110 px eye distance, 0.020 at 30 px)."""
+REFERENCE = {"jitter": 0.010, "identity": 0.6, "boundary": 1.6}
+"""Where each measure's lean is 50/50, for the level over the calmer frames of a track. Set from real
+footage only, never from fakes or the dev set, with ``bench/calibrate_temporal.py``: the seven real
+talking-head clips of the training set (LivePortrait driving videos d3, d6, d9, d10, d11, d12, d20:
+phone and webcam, 480-512 px, eye distance 85-128 px, fast head motion, glasses, repeated frames) give
+jitter 0.0025-0.0061 eye distances, identity 0.29-0.52 (0.29-0.35 on five clips; 0.46 on d6 and 0.52
+on d3, with large head turns), boundary 0.53-0.85. The jitter and boundary references sit at about
+twice the highest real level; the jitter reference also grows by :data:`JITTER_PIXELS` over the eye
+distance in pixels (the detector's own pixel noise, which dominates on small faces: 0.0127 at a 110 px
+eye distance, 0.020 at 30 px). Identity is on dlib's absolute scale, where twice the highest real level
+(~1.0) lies beyond most pairs of different people (0.6-0.9), so its reference is dlib's own
+same-person threshold, 0.6, just above the highest real clip."""
 JITTER_PIXELS = 0.3
-STEEPNESS = {"jitter": 2.5, "appearance": 1.2, "boundary": 2.5}
-"""Log-odds per natural-log unit of the measure over its reference (a doubling moves jitter ~1.7)."""
+STEEPNESS = {"jitter": 2.5, "identity": 4.0, "boundary": 2.5}
+"""Log-odds per natural-log unit of the measure over its reference (a doubling moves jitter ~1.7).
+Identity is steeper because its scale is narrow: real clips at 0.29-0.52 and two people at 0.6-0.9, so
+0.8 (two people) gives +1.2 and the highest real clip (0.52) -0.57."""
 LOGIT_RANGE = (-0.6, 3.0)
 """A smooth, steady face is weak evidence of authenticity (good fakes are smooth too: on the dev set's
 DeepFaceLive swaps all three measures stay at real levels), so no measure leans towards "real" by more
 than a logit of 0.6 (score 0.35); an incoherent one may lean towards "fake" by up to 3."""
-COMPONENT_WEIGHT = {"jitter": 1.0, "appearance": 0.5, "boundary": 1.0}
-"""The appearance proxy also follows lighting and expression, so it counts half."""
+COMPONENT_WEIGHT = {"jitter": 1.0, "identity": 1.0, "boundary": 1.0}
+"""Equal weights: each is measured on the face itself against real footage, and identity drift is now a
+face-recognition distance, not a proxy that also follows lighting."""
 LABELS = {
     "jitter": "landmark jitter beyond head motion",
-    "appearance": "appearance drift (identity proxy)",
+    "identity": "identity drift (face-embedding distance)",
     "boundary": "flicker at the face boundary",
 }
-UNITS = {"jitter": " eye distances", "appearance": " (descriptor contrast)", "boundary": "x inside/outside flicker"}
+UNITS = {"jitter": " eye distances", "identity": " dlib distance", "boundary": "x inside/outside flicker"}
+IDENTITY_SAMPLES = 8
+"""Frames embedded per track, at most, spread evenly over its calm frames. dlib's network costs about
+100 ms of CPU per face on this project's machine (measured with the CPU shared; the 10-30 ms often
+quoted is a free modern core), so eight keep the signal near a second on a 10 s clip, and give 28 pair
+distances. Shorter tracks get one sample per :data:`IDENTITY_SPACING` seconds of calm footage, but at
+least :data:`MIN_IDENTITY_SAMPLES`."""
+IDENTITY_SPACING = 0.5
+MIN_IDENTITY_SAMPLES = 5
+"""Fewer embedded frames than this (faces too small for dlib, under 20 px between the eyes) and identity
+drift is not measured: six pair distances from four frames say little."""
 
 
 @dataclass(frozen=True)
@@ -143,8 +165,6 @@ class Curves:
     times: np.ndarray
     jitter: np.ndarray
     """Central-landmark residual, eye distances."""
-    appearance: np.ndarray
-    """Descriptor residual, RMS in units of the descriptor's contrast."""
     boundary: np.ndarray
     """Band flicker over the mean of inside and outside flicker (median-normalised per run)."""
     speed: np.ndarray
@@ -156,11 +176,32 @@ class Curves:
 
 
 @dataclass(frozen=True)
+class IdentitySamples:
+    """The frames of a track that were embedded, and how far each is from the track's median identity."""
+
+    times: np.ndarray
+    distances: np.ndarray
+    """Per embedded frame: its median dlib distance to the track's other embedded frames (a frame where
+    another identity leaks through is far from most others)."""
+    pairs: np.ndarray
+    """dlib distance between every pair of embedded frames."""
+    tried: int
+    """Frames picked for embedding; those with faces too small for dlib have no distance."""
+
+    @property
+    def level(self) -> float | None:
+        """75th percentile of the pair distances, or ``None`` when too few frames could be embedded."""
+        return float(np.percentile(self.pairs, 75)) if len(self.distances) >= MIN_IDENTITY_SAMPLES else None
+
+
+@dataclass(frozen=True)
 class Assessment:
-    """One track's verdict: its runs, the level of each measure, the level real footage stays under."""
+    """One track's verdict: its runs, the level of each measure, the level real footage stays under.
+    ``levels`` lacks ``identity`` when the face was too small to embed."""
 
     track: FaceTrack
     curves: list[Curves]
+    identity: IdentitySamples
     levels: dict[str, float]
     references: dict[str, float]
 
@@ -176,7 +217,7 @@ class Assessment:
         """Weighted mean of the component log-odds, plus half the strongest positive one: one clear tell
         moves the score even when the other measures are quiet."""
         logits = self.logits
-        mean = sum(COMPONENT_WEIGHT[k] * v for k, v in logits.items()) / sum(COMPONENT_WEIGHT.values())
+        mean = sum(COMPONENT_WEIGHT[k] * v for k, v in logits.items()) / sum(COMPONENT_WEIGHT[k] for k in logits)
         return mean + 0.5 * max(0.0, *(COMPONENT_WEIGHT[k] * v for k, v in logits.items()))
 
     @property
@@ -187,11 +228,11 @@ class Assessment:
 @register_signal
 class TemporalSignal(Signal):
     name = "temporal"
-    version = "1.0"
+    version = "2.0"
     applies_to = frozenset({MediaKind.VIDEO})
     needs = frozenset({Need.FRAMES, Need.FACES})
     description = (
-        "Frame-to-frame face consistency: landmark jitter, appearance (identity proxy) drift, boundary flicker"
+        "Frame-to-frame face consistency: landmark jitter, identity drift (dlib face embeddings), boundary flicker"
     )
 
     def precondition(self, ctx: AnalysisContext) -> str | None:
@@ -216,7 +257,44 @@ def assess(media: Media, track: FaceTrack, runs: list[list[Face]]) -> Assessment
     curves = [measure_run(media, run) for run in runs]
     eye_px = float(np.median([c.eye_px for c in curves]))
     references = {**REFERENCE, "jitter": REFERENCE["jitter"] + JITTER_PIXELS / max(eye_px, 1.0)}
-    return Assessment(track, curves, _levels(curves), references)
+    samples = identity_drift(media, runs, curves)
+    levels = _levels(curves)
+    if samples.level is not None:
+        levels["identity"] = samples.level
+    return Assessment(track, curves, samples, levels, references)
+
+
+def identity_drift(media: Media, runs: list[list[Face]], curves: list[Curves]) -> IdentitySamples:
+    """Embed evenly spread calm frames of a track with dlib and measure the distances between them (the
+    track is one person throughout, across all its runs)."""
+    faces = [face for run in runs for face in run]
+    picked = [faces[i] for i in _identity_picks(curves)]
+    found = [(f, identity.embed(media.frames[f.frame_index].pixels, f)) for f in picked]
+    embedded = [(f, e) for f, e in found if e is not None]
+    if len(embedded) < 2:
+        return IdentitySamples(np.zeros(0), np.zeros(0), np.zeros(0), len(picked))
+    vectors = np.stack([e for _, e in embedded])
+    matrix = np.linalg.norm(vectors[:, None] - vectors[None], axis=2)
+    others = ~np.eye(len(vectors), dtype=bool)
+    return IdentitySamples(
+        times=np.array([media.frames[f.frame_index].time for f, _ in embedded]),
+        distances=np.array([float(np.median(row[mask])) for row, mask in zip(matrix, others, strict=True)]),
+        pairs=matrix[np.triu_indices(len(vectors), 1)],
+        tried=len(picked),
+    )
+
+
+def _identity_picks(curves: list[Curves]) -> list[int]:
+    """Indices (into the track's concatenated runs) of the frames to embed: the calm frames, evenly
+    spread, one per :data:`IDENTITY_SPACING` seconds of calm footage, between
+    :data:`MIN_IDENTITY_SAMPLES` and :data:`IDENTITY_SAMPLES`."""
+    calm = np.flatnonzero(_calm(curves))
+    if not len(calm):
+        return []
+    seconds = sum(float(c.times[-1] - c.times[0]) for c in curves) * len(calm) / sum(len(c.frames) for c in curves)
+    wanted = int(np.clip(round(seconds / IDENTITY_SPACING), MIN_IDENTITY_SAMPLES, IDENTITY_SAMPLES))
+    spots = np.unique(np.round(np.linspace(0, len(calm) - 1, min(wanted, len(calm)))).astype(int))
+    return [int(calm[i]) for i in spots]
 
 
 def consecutive_runs(media: Media, track: FaceTrack) -> list[list[Face]]:
@@ -373,20 +451,6 @@ def _region_features(crop: np.ndarray, masks: tuple[np.ndarray, ...]) -> np.ndar
     return out
 
 
-def _descriptor_box() -> tuple[int, int, int, int]:
-    """The eyes-and-nose window of the aligned crop (from the ArcFace template, eyes at y=51.7/112)."""
-    scale = CROP / 112.0 / (1.0 + 2 * CROP_MARGIN)
-    x0, x1, y0, y1 = 25.0, 87.0, 61.0, 80.0
-    return tuple(round((v - 56.0) * scale + CROP / 2) for v in (x0, y0, x1, y1))  # type: ignore[return-value]
-
-
-def _descriptor(crop: np.ndarray) -> np.ndarray:
-    x0, y0, x1, y1 = _descriptor_box()
-    grey = cv2.cvtColor(crop[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY).astype(np.float32)
-    small = cv2.resize(grey, (16, 6), interpolation=cv2.INTER_AREA).ravel()
-    return (small - small.mean()) / max(float(small.std()), 1.0)
-
-
 def aligned(pixels: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """``warpAffine`` that does not alias when it shrinks: the face's region is first halved by 2 x 2
     averaging until the warp shrinks by less than 2x (bilinear sampling of a 300 px face
@@ -423,7 +487,7 @@ def measure_run(media: Media, run: list[Face]) -> Curves:
     window = _window(len(run), fps)
     jitter = landmark_jitter(marks, window)
     smooth_marks = _smooth(marks, window)
-    features, descriptors = [], []
+    features = []
     for face, smoothed in zip(run, smooth_marks, strict=True):
         steady = Face(frame_index=face.frame_index, landmarks=smoothed.astype(np.float32))
         matrix = alignment_matrix(steady, CROP, CROP_MARGIN)
@@ -431,17 +495,13 @@ def measure_run(media: Media, run: list[Face]) -> Curves:
         oval = transform_points(smoothed[_OVAL].astype(np.float32), matrix)
         band = max(1.0, BAND * _eye_distance(transform_points(smoothed.astype(np.float32), matrix)))
         features.append(_region_features(crop, _region_masks(oval, band)))
-        descriptors.append(_descriptor(crop))
     feats = np.stack(features)  # (T, 3, 4)
     flicker = np.sqrt(((feats - _smooth(feats, window)) ** 2).sum(axis=2))  # (T, 3): inside, band, outside
     reference = 0.5 * (np.median(flicker[:, 0]) + np.median(flicker[:, 2])) + FLICKER_FLOOR
-    desc = np.stack(descriptors)
-    appearance = np.sqrt(((desc - _smooth(desc, window)) ** 2).mean(axis=1))
     return Curves(
         frames=[f.frame_index for f in run],
         times=np.array([media.frames[f.frame_index].time for f in run]),
         jitter=jitter,
-        appearance=appearance,
         boundary=flicker[:, 1] / reference,
         speed=head_speed(smooth_marks),
         eye_px=float(np.median([_eye_distance(m) for m in smooth_marks])),
@@ -465,39 +525,55 @@ def head_speed(smooth_marks: np.ndarray) -> np.ndarray:
     return np.asarray(step / np.maximum(eye, 1e-6))
 
 
-def _levels(curves: list[Curves]) -> dict[str, float]:
-    """The median of each per-frame measure over the calmer half of a track's frames.
+PER_FRAME = ("jitter", "boundary")
+"""The measures every frame of a run has (identity is measured on a sample of frames)."""
+
+
+def _calm(curves: list[Curves]) -> np.ndarray:
+    """Which frames of a track's concatenated runs are calm.
 
     Fast head motion blurs the face and outruns the smoother, so real footage of a shaking head looks
     inconsistent; a swap's incoherence is there when the head is still too, so only frames at or below
-    the median head speed (or slower than :data:`CALM_SPEED`) are counted, and not the ends of a run,
-    where the smoother extrapolates."""
+    the median head speed (or slower than :data:`CALM_SPEED`) count, and not the ends of a run, where
+    the smoother extrapolates."""
     speed = np.concatenate([c.speed for c in curves])
     inner = np.concatenate([c.inner for c in curves])
-    calm = ((speed <= np.median(speed[inner])) | (speed < CALM_SPEED)) & inner
-    return {key: float(np.median(np.concatenate([getattr(c, key) for c in curves])[calm])) for key in REFERENCE}
+    return np.asarray(((speed <= np.median(speed[inner])) | (speed < CALM_SPEED)) & inner)
+
+
+def _levels(curves: list[Curves]) -> dict[str, float]:
+    """The median of each per-frame measure over the calm frames of a track."""
+    calm = _calm(curves)
+    return {key: float(np.median(np.concatenate([getattr(c, key) for c in curves])[calm])) for key in PER_FRAME}
 
 
 def _outcome(ctx: AnalysisContext, found: Assessment, tracks: int) -> Outcome:
     logits, refs = found.logits, found.references
     score = 1.0 / (1.0 + math.exp(-found.logit))
     confidence = MAX_CONFIDENCE * min(1.0, math.sqrt(found.seconds / FULL_CONFIDENCE_SECONDS))
-    components = sorted(REFERENCE, key=lambda k: -found.levels[k] / refs[k])
-    findings = [_component_finding(k, found.levels[k], refs[k], logits[k]) for k in components]
+    components = sorted(found.levels, key=lambda k: -found.levels[k] / refs[k])
+    findings = [_component_finding(k, found, logits[k]) for k in components]
     findings += _peak_findings(found, leaning=score > 0.55)
-    findings.append(
-        Finding(
-            "identity drift is measured with a proxy (low-frequency appearance of the aligned cheeks-and-nose "
-            "window), not a face-recognition embedding: lighting and expression changes move it too"
+    if "identity" not in found.levels:
+        findings.append(
+            Finding(
+                f"identity drift not measured: {len(found.identity.distances)} of {found.identity.tried} sampled "
+                f"frames had a face large enough to embed (eyes {identity.MIN_EYE_PX:.0f} px apart or more)"
+            )
         )
-    )
     lean = "inconsistent" if score > 0.55 else "consistent" if score < 0.45 else "neither clearly consistent nor not"
     top = components[0]
     summary = (
         f"face {found.track.track_id} is {lean} from frame to frame over {found.seconds:.1f} s "
         f"(largest: {LABELS[top]} at {found.levels[top] / refs[top]:.2g}x the level real footage stays under)"
     )
-    details = {
+    artifacts = [_plot(found)] if ctx.options.artifacts else []
+    details = _details(found, tracks)
+    return Outcome.scored(score, confidence, summary, findings=findings, details=details, artifacts=artifacts)
+
+
+def _details(found: Assessment, tracks: int) -> dict[str, object]:
+    return {
         "track_id": found.track.track_id,
         "tracks_analysed": tracks,
         "seconds": round(found.seconds, 2),
@@ -505,37 +581,51 @@ def _outcome(ctx: AnalysisContext, found: Assessment, tracks: int) -> Outcome:
         "frames": sum(len(c.frames) for c in found.curves),
         "eye_distance_px": round(float(np.median([c.eye_px for c in found.curves])), 1),
         "levels": {k: round(v, 5) for k, v in found.levels.items()},
-        "references": {k: round(v, 5) for k, v in refs.items()},
-        "logits": {k: round(v, 3) for k, v in logits.items()},
-        "identity_measure": "proxy: low-frequency appearance of the aligned cheeks-and-nose window",
+        "references": {k: round(v, 5) for k, v in found.references.items()},
+        "logits": {k: round(v, 3) for k, v in found.logits.items()},
+        "identity_measure": (
+            "dlib face recognition ResNet v1 (128-d, 5-point aligned chip): 75th percentile of the distances "
+            f"between all pairs of {len(found.identity.distances)} evenly sampled calm frames"
+        ),
+        "identity_distances": [round(float(d), 4) for d in found.identity.distances],
     }
-    artifacts = [_plot(found)] if ctx.options.artifacts else []
-    return Outcome.scored(score, confidence, summary, findings=findings, details=details, artifacts=artifacts)
 
 
-def _component_finding(key: str, value: float, reference: float, logit: float) -> Finding:
+HOW = {
+    "jitter": "median of the calmer frames",
+    "identity": "75th percentile over pairs of embedded calm frames",
+    "boundary": "median of the calmer frames",
+}
+
+
+def _component_finding(key: str, found: Assessment, logit: float) -> Finding:
     direction: Direction = "fake" if logit > 0.4 else "real" if logit < -0.4 else "neutral"
     judged = {"fake": "above", "real": "below", "neutral": "near"}[direction]
     return Finding(
-        f"{LABELS[key]}: {value:.3g}{UNITS[key]} (median of the calmer frames), {judged} the level real footage "
-        f"stays under ({reference:.3g})",
+        f"{LABELS[key]}: {found.levels[key]:.3g}{UNITS[key]} ({HOW[key]}), {judged} the level real footage "
+        f"stays under ({found.references[key]:.3g})",
         direction,
     )
 
 
-def _normalised(found: Assessment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Times, the worst measure over its reference per frame, and which measure that was (ends of runs,
-    where the smoother extrapolates, left out)."""
+def _normalised(found: Assessment) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Times, the worst measure over its reference at each time, and which measure that was: every inner
+    frame for the per-frame measures (the ends of runs, where the smoother extrapolates, left out), and
+    the embedded frames for identity."""
     inner = np.concatenate([c.inner for c in found.curves])
     times = np.concatenate([c.times for c in found.curves])[inner]
-    parts = np.stack([np.concatenate([getattr(c, k) for c in found.curves]) / found.references[k] for k in REFERENCE])
-    return times, parts[:, inner].max(axis=0), parts[:, inner].argmax(axis=0)
+    parts = np.stack([np.concatenate([getattr(c, k) for c in found.curves]) / found.references[k] for k in PER_FRAME])
+    worst, which = parts[:, inner].max(axis=0), [PER_FRAME[i] for i in parts[:, inner].argmax(axis=0)]
+    if "identity" in found.levels:
+        times = np.concatenate([times, found.identity.times])
+        worst = np.concatenate([worst, found.identity.distances / found.references["identity"]])
+        which += ["identity"] * len(found.identity.times)
+    return times, worst, which
 
 
 def _peak_findings(found: Assessment, leaning: bool, count: int = 3, apart: float = 0.5) -> list[Finding]:
     """The frames where the face changes most abruptly, at least ``apart`` seconds from each other."""
     times, worst, which = _normalised(found)
-    keys = list(REFERENCE)
     out: list[Finding] = []
     chosen: list[float] = []
     for i in np.argsort(-worst):
@@ -547,7 +637,7 @@ def _peak_findings(found: Assessment, leaning: bool, count: int = 3, apart: floa
         direction: Direction = "fake" if leaning and worst[i] >= 2.0 else "neutral"
         out.append(
             Finding(
-                f"largest frame-to-frame change at {times[i]:.2f} s: {LABELS[keys[int(which[i])]]} "
+                f"largest frame-to-frame change at {times[i]:.2f} s: {LABELS[which[i]]} "
                 f"{worst[i]:.1f}x the level real footage stays under",
                 direction,
                 round(float(times[i]), 3),
@@ -556,14 +646,19 @@ def _peak_findings(found: Assessment, leaning: bool, count: int = 3, apart: floa
     return out
 
 
+COLOURS = {"jitter": "tab:blue", "identity": "tab:green", "boundary": "tab:red"}
+
+
 def _plot(found: Assessment) -> Artifact:
     figure = new_figure(6.4, 2.4)
     axes = figure.add_subplot(1, 1, 1)
-    colours = {"jitter": "tab:blue", "appearance": "tab:green", "boundary": "tab:red"}
     for n, run in enumerate(found.curves):
-        for key, colour in colours.items():
+        for key in PER_FRAME:
             values = np.maximum(getattr(run, key) / found.references[key], 1e-3)
-            axes.plot(run.times, values, color=colour, lw=1, label=LABELS[key] if n == 0 else None)
+            axes.plot(run.times, values, color=COLOURS[key], lw=1, label=LABELS[key] if n == 0 else None)
+    if len(found.identity.times):
+        values = np.maximum(found.identity.distances / found.references["identity"], 1e-3)
+        axes.plot(found.identity.times, values, "o", color=COLOURS["identity"], ms=4, label=LABELS["identity"])
     axes.axhline(1.0, color="grey", ls="--", lw=0.8)
     axes.set_yscale("log")
     axes.set_xlabel("time (s)")
@@ -571,7 +666,7 @@ def _plot(found: Assessment) -> Artifact:
     axes.legend(fontsize=7, loc="upper right")
     return Artifact(
         "temporal-curves",
-        f"Face {found.track.track_id}, per frame: landmark jitter, appearance drift (identity proxy) and boundary "
-        "flicker, each over the level real footage stays under (dashed line)",
+        f"Face {found.track.track_id}: landmark jitter and boundary flicker per frame, identity drift (dots) on the "
+        "embedded frames, each over the level real footage stays under (dashed line)",
         figure_png(figure, dpi=80),
     )

@@ -1,0 +1,192 @@
+"""The calibrated fuser: fitting on synthetic signal results with a known structure, its guarantees
+(absent signals change nothing, version changes fall back), the band rule, and ``unmask train fusion``
+end to end on a tiny generated folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from unmask import samples
+from unmask.cli import main
+from unmask.evaluation import metrics
+from unmask.fusion import train
+from unmask.fusion.learned import KindModel, LearnedFuser, feature_vector, load_default
+from unmask.fusion.logodds import LogOddsFuser
+from unmask.report.model import SignalResult
+
+NAMES = ["a", "b", "c"]
+
+
+def _result(
+    name: str, score: float | None, confidence: float = 0.5, status: str = "ok", version: str = "1"
+) -> SignalResult:
+    return SignalResult(name=name, version=version, status=status, score=score, confidence=confidence, summary=name)
+
+
+def _synthetic(n: int, seed: int) -> tuple[list[list[SignalResult]], np.ndarray]:
+    """Files whose true log-odds is 2 a - 1 b (a strong, b inverted and weaker, c pure noise); each
+    signal's score is a noisy view of its own evidence, and c is sometimes not applicable."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    files = []
+    for label in y:
+        sign = 1.0 if label else -1.0
+        a = 1 / (1 + np.exp(-(sign * 1.5 + rng.normal(0, 1.0))))
+        b = 1 / (1 + np.exp(-(-sign * 0.8 + rng.normal(0, 1.0))))
+        c = 1 / (1 + np.exp(-rng.normal(0, 1.0)))
+        results = [_result("a", float(a)), _result("b", float(b))]
+        results.append(_result("c", float(c)) if rng.random() < 0.7 else _result("c", None, 0, "not_applicable"))
+        files.append(results)
+    return files, y
+
+
+def _matrix(files: list[list[SignalResult]]) -> np.ndarray:
+    return np.array([feature_vector(results, NAMES) for results in files])
+
+
+@pytest.fixture(scope="module")
+def fitted() -> np.ndarray:
+    files, y = _synthetic(3000, 0)
+    return train.fit_logistic(_matrix(files), y, nonnegative=False)
+
+
+def test_fit_recovers_sign_and_order_of_the_signals(fitted: np.ndarray) -> None:
+    a, b, c = fitted
+    assert a > 0 > b and abs(a) > abs(b) > abs(c)
+    assert abs(c) < 0.3  # noise is not trusted, although the prior pulled it towards 1
+
+
+def test_fitted_model_is_calibrated_on_held_out_data(fitted: np.ndarray) -> None:
+    files, y = _synthetic(2000, 1)
+    p = 1 / (1 + np.exp(-_matrix(files) @ fitted))
+    assert metrics.ece(list(y), list(p)) < 0.04 and metrics.auc(list(y), list(p)) > 0.85
+
+
+def test_temperature_undoes_over_confidence() -> None:
+    rng = np.random.default_rng(2)
+    z = rng.normal(0, 2, 4000)
+    y = (rng.random(4000) < 1 / (1 + np.exp(-z))).astype(int)
+    assert train.fit_temperature(3 * z, y) == pytest.approx(1 / 3, abs=0.05)
+
+
+def test_signals_are_never_read_backwards_by_default() -> None:
+    files, y = _synthetic(1000, 3)
+    a, b, _ = train.fit_logistic(_matrix(files), y)
+    assert a > 0 and b == 0.0
+
+
+def test_a_signal_that_never_varies_keeps_its_rule_weight() -> None:
+    x = np.column_stack([np.linspace(-2, 2, 200), np.zeros(200)])
+    y = (x[:, 0] > 0).astype(int)
+    assert train.fit_logistic(x, y)[1] == pytest.approx(1.0)
+
+
+def _model(band: tuple[float, float] = (0.4, 0.6)) -> KindModel:
+    return KindModel("image", {"a": "1", "b": "1", "c": "1"}, {"a": 2.0, "b": -1.0, "c": 0.5}, band, "2025-01-01")
+
+
+def test_not_applicable_errors_and_missing_signals_change_nothing() -> None:
+    fuser = LearnedFuser({"image": _model()})
+    scored = [_result("a", 0.8), _result("b", 0.3)]
+    base = fuser.fuse(scored, {}, "image")
+    for extra in (
+        [_result("c", None, 0, "not_applicable")],
+        [_result("c", None, 0, "error")],
+        [_result("c", None, 0, "info")],
+    ):
+        assert fuser.fuse(scored + extra, {}, "image") == base
+    assert base.probability > 0.5 and base.method.startswith("learned-lr-v1 (image")
+    assert sum(c.log_odds for c in base.contributions) == pytest.approx(
+        np.log(base.probability / (1 - base.probability)), abs=1e-3
+    )
+    assert [c.signal for c in base.contributions] == ["a", "b"]
+
+
+def test_no_evidence_is_exactly_one_half_and_unsure() -> None:
+    verdict = LearnedFuser({"image": _model()}).fuse([_result("a", None, 0, "not_applicable")], {}, "image")
+    assert verdict.probability == 0.5 and verdict.label == "unsure" and verdict.contributions == []
+
+
+def test_changed_signal_version_or_unknown_media_falls_back_to_the_rule() -> None:
+    fuser = LearnedFuser({"image": _model()})
+    results = [_result("a", 0.9, version="2"), _result("b", 0.3)]
+    verdict = fuser.fuse(results, {}, "image")
+    assert verdict.probability == LogOddsFuser().fuse(results, {}).probability
+    assert "fallback: signal a is version 2, the model was trained on 1" in verdict.method
+    assert "no learned model for audio media" in fuser.fuse(results, {}, "audio").method
+    assert "no learned model for unknown media" in fuser.fuse(results, {}).method
+
+
+def test_an_untrained_signal_pushes_with_its_rule_weight_and_is_named() -> None:
+    verdict = LearnedFuser({"image": _model()}).fuse([_result("gan_new", 0.9, 1.0)], {"gan_new": 1.5}, "image")
+    [contribution] = verdict.contributions
+    assert contribution.weight == 1.5 and contribution.log_odds == pytest.approx(1.5 * np.log(9), abs=1e-3)
+    assert "rule weight used: gan_new" in verdict.method
+
+
+def test_band_is_the_narrowest_that_keeps_accuracy_and_fpr() -> None:
+    p = np.r_[np.linspace(0.0, 0.35, 40), np.linspace(0.65, 1.0, 40)]
+    y = np.r_[np.zeros(40, int), np.ones(40, int)]
+    assert train.heldout_metrics(y, p, train.choose_band(y, p))["unsure_rate"] == 0.0  # separable: all decided
+    noisy = y.copy()
+    noisy[34:46] = 1 - noisy[34:46]  # the twelve files nearest 0.5 have the wrong label
+    band = train.choose_band(noisy, p)
+    got = train.heldout_metrics(noisy, p, band)
+    assert got["decided_accuracy"] >= 0.95 and got["fpr_real"] <= 0.05 and 0 < got["unsure_rate"] <= 0.2
+    assert train.choose_band(np.array([0, 1] * 20), np.full(40, 0.5)) == (0.05, 0.95)  # no signal: all unsure
+
+
+def test_weights_file_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "fusion.json"
+    model = _model()
+    document = {"format": "unmask-fusion-lr/1", "models": {"image": {**model.__dict__, "band": list(model.band)}}}
+    path.write_text(json.dumps(document))
+    loaded = load_default(path)
+    assert loaded is not None and loaded.models["image"] == model
+    assert load_default(tmp_path / "missing.json") is None
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six real pictures (Lanczos-resized crops, JPEG) and six fakes (nearest-neighbour up-sampled crops)."""
+    root = tmp_path_factory.mktemp("fusionset")
+    (root / "real").mkdir()
+    (root / "fake").mkdir()
+    pixels = samples.astronaut()
+    for i in range(6):
+        crop = pixels[20 * i : 20 * i + 384, 10 * i : 10 * i + 384]
+        Image.fromarray(crop).resize((192, 192), Image.Resampling.LANCZOS).save(root / "real" / f"r{i}.jpg", quality=92)
+        small = Image.fromarray(crop[::4, ::4])
+        small.resize((192, 192), Image.Resampling.NEAREST).save(root / "fake" / f"f{i}.png")
+    return root
+
+
+def test_train_fusion_end_to_end_and_from_cache(
+    tiny_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(train, "MIN_PER_CLASS", 5)
+    out, cache = tmp_path / "fusion.json", tmp_path / "cache.jsonl"
+    args = ["train", "fusion", "--data", str(tiny_set), "--out", str(out), "--cache", str(cache), "--seed", "3"]
+    done = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    document = json.loads(out.read_text())
+    report = document["reports"]["image"]
+    assert (report["n_real"], report["n_fake"]) == (6, 6) and report["split"] == {"fit": 8, "calibrate": 2, "test": 2}
+    assert document["files_chosen"] == 12 and "band_rule" in document
+    model = document["models"]["image"]
+    assert model["coefficients"]["spectrum"] > 0 and model["signals"]["spectrum"]
+    fuser = LearnedFuser.from_file(out)
+    assert fuser.models["image"].band == tuple(model["band"])
+
+    def no_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cached file was scanned again")
+
+    monkeypatch.setattr("unmask.pipeline.scan", no_scan)
+    again = train.train_fusion([tiny_set], out, cache, seed=3, log=lambda line: None)
+    assert again["models"]["image"]["coefficients"] == model["coefficients"]

@@ -1,0 +1,82 @@
+"""Self-blended pseudo-fakes: the mask lies on the face, only the masked part changes, a seed repeats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from unmask import samples
+from unmask.models.crops import face_crop_with_points
+from unmask.models.faceset import largest_face
+from unmask.models.synthesis import blend_mask, self_blend, training_pair, write_check_grid
+
+SEEDS = range(12)
+
+
+@pytest.fixture(scope="module")
+def crop() -> tuple[np.ndarray, np.ndarray]:
+    image = samples.astronaut()
+    face = largest_face(image)
+    assert face is not None
+    return face_crop_with_points(image, face)
+
+
+def _hull(points: np.ndarray, shape: tuple[int, ...], grow: int = 0) -> np.ndarray:
+    mask = np.zeros(shape[:2], np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(points).astype(np.int32)), 1)
+    if grow:
+        mask = cv2.dilate(mask, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    return mask.astype(bool)
+
+
+def test_mask_lies_on_the_face(crop) -> None:
+    image, points = crop
+    hull = _hull(points, image.shape, grow=6)
+    for seed in SEEDS:
+        mask = blend_mask(points, image.shape[:2], np.random.default_rng(seed))
+        inside, outside = float(mask[hull].sum()), float(mask[~hull].sum())
+        assert mask.max() > 0.9
+        assert inside > 9 * outside, (seed, inside, outside)
+
+
+def test_only_the_masked_face_changes(crop) -> None:
+    image, points = crop
+    far = ~_hull(points, image.shape, grow=20)
+    for seed in SEEDS:
+        fake, mask = self_blend(image, points, np.random.default_rng(seed))
+        assert fake.shape == image.shape and fake.dtype == np.uint8
+        core = mask >= 0.8 * mask.max()
+        assert np.abs(fake[core].astype(int) - image[core]).mean() > 1.0, seed
+        untouched = mask == 0
+        assert np.array_equal(fake[untouched], image[untouched])
+        real_j, fake_j, _ = training_pair(image, points, np.random.default_rng(seed))
+        # JPEG and the shared flip act on both alike: far from the face they differ only by compression
+        assert np.abs(fake_j[far].astype(int) - real_j[far]).mean() < 3.0, seed
+
+
+def test_same_seed_same_sample(crop) -> None:
+    image, points = crop
+    a = training_pair(image, points, np.random.default_rng(7))
+    b = training_pair(image, points, np.random.default_rng(7))
+    c = training_pair(image, points, np.random.default_rng(8))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not np.array_equal(a[1], c[1])
+
+
+def test_a_grey_face_stays_grey(crop) -> None:
+    image, points = crop
+    grey = np.repeat(image.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    for seed in range(4):
+        fake, _ = self_blend(grey, points, np.random.default_rng(seed))
+        assert np.array_equal(fake[..., 0], fake[..., 1]) and np.array_equal(fake[..., 1], fake[..., 2])
+
+
+def test_check_grid_shows_originals_fakes_and_masks(crop, tmp_path: Path) -> None:
+    image, points = crop
+    path = write_check_grid([image] * 3, [points] * 3, tmp_path / "grid.png", columns=2)
+    grid = np.asarray(Image.open(path))
+    assert grid.shape == (2 * 3 * image.shape[0], 2 * image.shape[1], 3)

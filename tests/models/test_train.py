@@ -1,0 +1,70 @@
+"""Training smoke test: a few steps on a handful of faces lower the loss, and the exported ONNX model
+gives the same logits as torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from unmask import samples
+from unmask.models.crops import face_crop_with_points
+from unmask.models.faceset import FaceSet, holdout_mask, largest_face
+
+torch = pytest.importorskip("torch")
+
+from unmask.models.export import export_onnx, parity_gap  # noqa: E402
+from unmask.models.network import FaceBlendNet, normalise  # noqa: E402
+from unmask.models.train import TrainConfig, roc_auc, train  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def faces() -> FaceSet:
+    """Six real faces: the astronaut as is, mirrored, smaller, shifted, darker and in grey."""
+    photo = samples.astronaut()
+    variants = [
+        photo,
+        np.ascontiguousarray(photo[:, ::-1]),
+        cv2.resize(photo, (300, 300), interpolation=cv2.INTER_AREA),
+        np.ascontiguousarray(photo[40:, 30:]),
+        (photo * 0.75).astype(np.uint8),
+        np.repeat(photo.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2),
+    ]
+    crops, marks = [], []
+    for image in variants:
+        face = largest_face(image)
+        assert face is not None
+        crop, points = face_crop_with_points(image, face)
+        crops.append(crop)
+        marks.append(points)
+    return FaceSet(np.stack(crops), np.stack(marks), [f"a/{i}.png" for i in range(len(crops))])
+
+
+def test_a_few_steps_lower_the_loss(faces: FaceSet) -> None:
+    config = TrainConfig(steps=24, minutes=5.0, seed=3, pairs=4, log_every=4, val_every=1000, threads=1)
+    holdout = np.zeros(len(faces), dtype=bool)
+    holdout[-1] = True
+    result = train(faces, holdout, config, log=lambda _: None)
+    assert result.steps == 24 and len(result.losses) == 6
+    assert np.mean(result.losses[-2:]) < np.mean(result.losses[:2]) - 0.05, result.losses
+    assert 0.0 <= result.val_auc <= 1.0
+
+
+def test_onnx_export_matches_torch(tmp_path: Path, faces: FaceSet) -> None:
+    torch.manual_seed(0)
+    model = FaceBlendNet()
+    model.train()
+    with torch.no_grad():  # move the BatchNorm statistics away from their defaults, as training does
+        model(normalise(torch.from_numpy(faces.crops)))
+    path = export_onnx(model, tmp_path / "face_blend.onnx")
+    batch = normalise(torch.from_numpy(np.ascontiguousarray(faces.crops[:4])))
+    assert parity_gap(model, path, batch) < 1e-4
+
+
+def test_auc_and_holdout() -> None:
+    assert roc_auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1])) == pytest.approx(0.75)
+    mask = holdout_mask([f"x/{i}.jpg" for i in range(2000)])
+    assert 0.08 < mask.mean() < 0.12
+    assert np.array_equal(mask, holdout_mask([f"x/{i}.jpg" for i in range(2000)]))

@@ -1,0 +1,159 @@
+"""The calibrated fuser: a per-media-kind logistic regression over the signals' log-odds pushes.
+
+Features. Each scored signal (status ``ok`` with a score) gives one feature,
+``confidence x logit(score)`` (score clipped like :mod:`unmask.fusion.logodds`): the push the rule-based
+fuser already uses. A signal that is not applicable, errored, only informative or did not run gives
+exactly 0, and the model has **no intercept**: with no evidence the probability is exactly 0.5, and
+whether a signal ran can never move the verdict by itself (an intercept would learn "the face signals
+usually run" and push every faceless file). The training data is class-balanced, so a zero prior
+log-odds is the honest default.
+
+Fitting (see :mod:`unmask.fusion.train`): L2-regularised towards the rule-based weight 1 (not 0), so a
+signal that never fired in training (metadata on generator PNGs, C2PA) keeps its rule-based push instead
+of being silenced; then a temperature (Platt slope, no offset) fitted on a separate calibration split is
+folded into the coefficients. The unsure band is chosen on that split (see ``choose_band``).
+
+Explanations stay per signal: each contribution is ``coefficient x feature``, and the contributions sum
+to the verdict's log-odds. A media kind without a model, or a trained signal whose version changed, falls
+back to :class:`~unmask.fusion.logodds.LogOddsFuser`, and ``Verdict.method`` says why. A signal the model
+was not trained on (a newly added one) contributes with the rule-based push ``weight x confidence x
+logit(score)``, named in the method, so new evidence is never silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unmask.fusion.logodds import LogOddsFuser, label_for
+from unmask.report.model import Contribution, SignalResult, Verdict
+
+WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "fusion.json"
+FORMAT = "unmask-fusion-lr/1"
+_CLIP = 0.02
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, _CLIP), 1 - _CLIP)
+    return math.log(p / (1 - p))
+
+
+def feature(result: SignalResult) -> float:
+    """One signal's feature: its confidence-weighted log-odds, 0 when it has no score."""
+    if result.status != "ok" or result.score is None:
+        return 0.0
+    return result.confidence * _logit(result.score)
+
+
+def feature_vector(results: list[SignalResult], names: list[str]) -> list[float]:
+    """The features for ``names`` in order; a signal missing from ``results`` gives 0."""
+    by_name = {r.name: feature(r) for r in results}
+    return [by_name.get(name, 0.0) for name in names]
+
+
+@dataclass(frozen=True)
+class KindModel:
+    """The fitted model of one media kind, as stored in ``fusion.json``."""
+
+    media: str
+    signals: dict[str, str]
+    """Signal name -> version the model was trained on."""
+    coefficients: dict[str, float]
+    """Per signal, with the calibration temperature already folded in."""
+    band: tuple[float, float]
+    trained_at: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> KindModel:
+        return cls(
+            media=str(data["media"]),
+            signals={str(k): str(v) for k, v in data["signals"].items()},
+            coefficients={str(k): float(v) for k, v in data["coefficients"].items()},
+            band=(float(data["band"][0]), float(data["band"][1])),
+            trained_at=str(data.get("trained_at", "")),
+            metrics=dict(data.get("metrics", {})),
+        )
+
+    def version_mismatch(self, results: list[SignalResult]) -> str | None:
+        """Why this model must not judge ``results`` (a trained signal now has another version), else None."""
+        for r in results:
+            trained = self.signals.get(r.name)
+            if trained is not None and trained != r.version:
+                return f"signal {r.name} is version {r.version}, the model was trained on {trained}"
+        return None
+
+
+class LearnedFuser:
+    """Fuses with the per-kind calibrated model when one fits, else with the rule-based fuser."""
+
+    name = "learned-lr-v1"
+
+    def __init__(self, models: Mapping[str, KindModel], fallback: LogOddsFuser | None = None) -> None:
+        self.models = dict(models)
+        self.fallback = fallback or LogOddsFuser()
+
+    @classmethod
+    def from_file(cls, path: Path = WEIGHTS_PATH) -> LearnedFuser:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError(f"{path}: not a {FORMAT} file")
+        return cls({m: KindModel.from_dict(d) for m, d in data.get("models", {}).items()})
+
+    def fuse(self, results: list[SignalResult], weights: dict[str, float], media: str | None = None) -> Verdict:
+        model = self.models.get(media or "")
+        if model is None:
+            return self._fall_back(results, weights, f"no learned model for {media or 'unknown'} media")
+        mismatch = model.version_mismatch(results)
+        if mismatch is not None:
+            return self._fall_back(results, weights, mismatch)
+        return self._fuse_with(model, results, weights)
+
+    def _fuse_with(self, model: KindModel, results: list[SignalResult], weights: dict[str, float]) -> Verdict:
+        contributions, untrained = [], []
+        for r in results:
+            x = feature(r)
+            if x == 0.0:
+                continue
+            if r.name in model.coefficients:
+                coefficient = model.coefficients[r.name]
+            else:
+                coefficient = weights.get(r.name, 1.0)
+                untrained.append(r.name)
+            contributions.append(
+                Contribution(signal=r.name, weight=round(coefficient, 4), log_odds=round(coefficient * x, 4))
+            )
+        total = sum(c.log_odds for c in contributions)
+        probability = 1 / (1 + math.exp(-total))
+        label = label_for(probability, model.band)
+        method = (
+            f"{self.name} ({model.media}, trained {model.trained_at}): sum of coefficient x confidence x logit(score)"
+        )
+        if untrained:
+            method += f"; not in the model, rule weight used: {', '.join(sorted(untrained))}"
+        return Verdict(
+            probability=round(probability, 4),
+            label=label,
+            band=model.band,
+            method=method,
+            explanation=LogOddsFuser._explain(contributions, label),
+            contributions=sorted(contributions, key=lambda c: -abs(c.log_odds)),
+        )
+
+    def _fall_back(self, results: list[SignalResult], weights: dict[str, float], why: str) -> Verdict:
+        verdict = self.fallback.fuse(results, weights)
+        return verdict.model_copy(update={"method": f"{verdict.method} (fallback: {why})"})
+
+
+def load_default(path: Path = WEIGHTS_PATH) -> LearnedFuser | None:
+    """The shipped learned fuser, or None when no weights file exists (or it is unreadable)."""
+    if not path.is_file():
+        return None
+    try:
+        return LearnedFuser.from_file(path)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

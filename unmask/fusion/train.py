@@ -1,0 +1,408 @@
+"""Train the calibrated fuser (``unmask train fusion``): scan labelled training media, fit, calibrate,
+choose the unsure band, write ``weights/fusion.json``.
+
+Data: only the training folders given (``train/``, ``train_audio/``, or any folder with ``real``/``fake``
+sub-folders), labelled by :mod:`unmask.evaluation.labels`; never the dev set, whose numbers would then
+mean nothing. A seeded, class-balanced sample is drawn per media kind (stratified over the manifest's
+kinds, so one big source does not dominate), and real images the ``face_blend`` detector held out from its
+own training are preferred, so its in-sample scores do not inflate its learned weight.
+
+Each file's signal results are cached (JSON lines keyed by file sha256 + signal name + version, under
+``~/.cache/unmask/fusion/``): retraining after a signal changes re-runs only that signal.
+
+Splits, by file and seeded: 60 % fits the regression, 20 % calibrates it (temperature) and chooses the
+band, 20 % is held out for the reported metrics. A media kind gets a model only with both classes
+(``MIN_PER_CLASS`` each) and a held-out AUC of at least ``MIN_AUC``; otherwise its files keep the
+rule-based fuser and the JSON says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+from unmask.config import ScanOptions
+from unmask.errors import MediaError
+from unmask.evaluation import metrics
+from unmask.evaluation.labels import LabelledFile, labelled_files
+from unmask.fusion.learned import FORMAT, WEIGHTS_PATH, feature_vector
+from unmask.report.model import SignalResult
+
+DEFAULT_CACHE = Path.home() / ".cache" / "unmask" / "fusion" / "signals.jsonl"
+PER_CLASS = {"image": 800, "video": 200, "audio": 150}
+MIN_PER_CLASS = 20
+MIN_AUC = 0.6
+L2 = 1.0
+PRIOR_WEIGHT = 1.0
+BAND_ACCURACY = 0.95
+BAND_FPR = 0.05
+Log = Callable[[str], None]
+
+
+# ---------------------------------------------------------------- the maths (numpy/scipy only)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = L2, prior: float = PRIOR_WEIGHT, nonnegative: bool = True
+) -> np.ndarray:
+    """Coefficients (no intercept) minimising the log-loss + ``l2/2 * |w - prior|^2``, by L-BFGS-B.
+
+    Shrinking towards ``prior`` (the rule-based weight 1) rather than 0 keeps a signal that never varies in
+    training at its rule-based push; no intercept keeps "no evidence" at exactly 0.5 (see learned.py).
+    ``nonnegative``: a signal may be trusted less, down to 0, but never read backwards: its score means
+    "probability of manipulation" by contract, and a negative weight learned here would only mirror how
+    the training sources differ (JPEG history, grey crops), not how fakes do."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = x @ w
+        nll = float(np.sum(np.logaddexp(0.0, z) - y * z))
+        grad = x.T @ (_sigmoid(z) - y)
+        delta = w - prior
+        return nll + 0.5 * l2 * float(delta @ delta), grad + l2 * delta
+
+    start = np.full(x.shape[1], prior, dtype=float)
+    bounds = [(0.0, None)] * x.shape[1] if nonnegative else None
+    return np.asarray(minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds).x)
+
+
+def fit_temperature(z: np.ndarray, y: np.ndarray) -> float:
+    """Platt scaling without an offset: the slope ``a`` maximising the likelihood of ``sigmoid(a z)``
+    (an offset would re-introduce a prior that is not there when no signal fires)."""
+    fitted = fit_logistic(np.asarray(z, dtype=float).reshape(-1, 1), y, l2=1e-3, prior=1.0)
+    return float(max(fitted[0], 1e-3))
+
+
+def choose_band(
+    y: np.ndarray, p: np.ndarray, accuracy: float = BAND_ACCURACY, fpr: float = BAND_FPR
+) -> tuple[float, float]:
+    """The unsure band with the fewest unsure files such that, outside it, the decided files are right at
+    least ``accuracy`` of the time (counted with one extra wrong call, so a handful of lucky files cannot
+    pass) and at most ``fpr`` of the real files are called manipulated. Searched on a 0.01 grid with
+    0.5 inside; ties go to the narrower band. If nothing qualifies, the widest band (0.05, 0.95)."""
+    y, p = np.asarray(y), np.asarray(p, dtype=float)
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    best: tuple[float, float, tuple[float, float]] | None = None
+    reals = max(int((y == 0).sum()), 1)
+    for lo in grid[grid <= 0.5]:
+        for hi in grid[grid >= 0.5]:
+            fake_call, real_call = p > hi, p < lo
+            decided = int(fake_call.sum() + real_call.sum())
+            correct = int((fake_call & (y == 1)).sum() + (real_call & (y == 0)).sum())
+            if decided == 0 or correct / (decided + 1) < accuracy:
+                continue
+            if (fake_call & (y == 0)).sum() / reals > fpr:
+                continue
+            key = (1 - decided / len(y), hi - lo, (float(lo), float(hi)))
+            if best is None or key[:2] < best[:2]:
+                best = key
+    return best[2] if best is not None else (0.05, 0.95)
+
+
+def heldout_metrics(y: np.ndarray, p: np.ndarray, band: tuple[float, float]) -> dict[str, Any]:
+    """AUC, EER, ECE, unsure rate, FPR on real and accuracy of the decided files, rounded for JSON."""
+    inside = (p >= band[0]) & (p <= band[1])
+    decided = ~inside
+    correct = ((p > band[1]) & (y == 1)) | ((p < band[0]) & (y == 0))
+    values = {
+        "auc": metrics.auc(list(y), list(p)),
+        "eer": metrics.eer(list(y), list(p)),
+        "ece": metrics.ece(list(y), list(p)),
+        "unsure_rate": float(inside.mean()) if len(y) else None,
+        "fpr_real": float((p[y == 0] > band[1]).mean()) if (y == 0).any() else None,
+        "decided_accuracy": float(correct[decided].mean()) if decided.any() else None,
+    }
+    rounded: dict[str, Any] = {k: None if v is None else round(v, 4) for k, v in values.items()}
+    return rounded | {"n_real": int((y == 0).sum()), "n_fake": int((y == 1).sum())}
+
+
+# ---------------------------------------------------------------- the per-file signal cache
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class SignalCache:
+    """Signal results per (file sha256, signal name, version) in one append-only JSON-lines file, plus
+    each file's decoded media kind (a ``{"sha256", "media"}`` line), so a rescan runs only what is missing."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.results: dict[tuple[str, str, str], SignalResult] = {}
+        self.media: dict[str, str] = {}
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                self._load(line)
+
+    def _load(self, line: str) -> None:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            return  # a line cut short by an interrupted run
+        if "result" in row:
+            result = SignalResult.model_validate(row["result"])
+            self.results[(row["sha256"], result.name, result.version)] = result
+        elif "media" in row:
+            self.media[row["sha256"]] = row["media"]
+
+    def add(self, sha: str, media: str, results: Iterable[SignalResult]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"sha256": sha, "media": media}) + "\n")
+            self.media[sha] = media
+            for r in results:
+                slim = SignalResult(
+                    name=r.name, version=r.version, status=r.status, score=r.score, confidence=r.confidence, summary=""
+                )
+                handle.write(json.dumps({"sha256": sha, "result": slim.model_dump(mode="json")}) + "\n")
+                self.results[(sha, r.name, r.version)] = slim
+
+    def lookup(self, sha: str, wanted: dict[str, str]) -> tuple[list[SignalResult], list[str]]:
+        """The cached results among ``wanted`` (name -> version) and the names still to run."""
+        found = [self.results[(sha, n, v)] for n, v in wanted.items() if (sha, n, v) in self.results]
+        missing = [n for n, v in wanted.items() if (sha, n, v) not in self.results]
+        return found, missing
+
+
+def current_signals(media: str) -> dict[str, str]:
+    """Name -> version of every registered signal that applies to ``media``."""
+    from unmask.media.types import MediaKind
+    from unmask.signals.registry import signal_classes
+
+    kind = MediaKind(media)
+    return {cls.name: cls.version for cls in signal_classes() if kind in cls.applies_to}
+
+
+def signal_results(file: LabelledFile, cache: SignalCache) -> tuple[str, list[SignalResult]] | None:
+    """The file's media kind and current signal results, scanning only signals the cache lacks;
+    ``None`` if the file cannot be decoded."""
+    from unmask.pipeline import scan
+
+    sha = sha256_file(file.path)
+    media = cache.media.get(sha)
+    found: list[SignalResult] = []
+    only: tuple[str, ...] | None = None
+    if media is not None:
+        found, missing = cache.lookup(sha, current_signals(media))
+        if not missing:
+            return media, found
+        only = tuple(missing)
+    try:
+        report = scan(file.path, ScanOptions(artifacts=False, signals=only))
+    except MediaError:
+        return None
+    cache.add(sha, report.input.kind, report.signals)
+    return report.input.kind, [*found, *report.signals]
+
+
+# ---------------------------------------------------------------- choosing the training files
+
+
+def _unseen_by_face_blend(file: LabelledFile) -> bool:
+    """True for files the face_blend detector did not train on: it learned from ``train/real`` minus the
+    10 % its :func:`~unmask.models.faceset.holdout_mask` holds out by a hash of the path under ``real/``."""
+    parts = file.path.parts
+    if "real" not in parts:
+        return True
+    relative = "/".join(parts[len(parts) - parts[::-1].index("real") :])
+    return zlib.crc32(relative.encode()) % 1000 < 100
+
+
+def sample_files(files: list[LabelledFile], limits: dict[str, int], seed: int) -> list[LabelledFile]:
+    """A seeded sample of at most ``limits[media]`` files per (media, label), taken round-robin over the
+    manifest kinds so each source is represented; real images face_blend held out come first."""
+    rng = random.Random(seed)
+    groups: dict[tuple[str, str], dict[str, list[LabelledFile]]] = defaultdict(lambda: defaultdict(list))
+    for file in files:
+        groups[(file.media, file.label)][file.kind].append(file)
+    chosen: list[LabelledFile] = []
+    for (media, _label), kinds in sorted(groups.items()):
+        queues = []
+        for kind in sorted(kinds):
+            members = kinds[kind]
+            rng.shuffle(members)
+            members.sort(key=lambda f: not _unseen_by_face_blend(f))  # stable: shuffled within each group
+            queues.append(members)
+        chosen += _round_robin(queues, limits.get(media, 0))
+    return chosen
+
+
+def _round_robin(queues: list[list[LabelledFile]], limit: int) -> list[LabelledFile]:
+    taken: list[LabelledFile] = []
+    while len(taken) < limit and any(queues):
+        for queue in queues:
+            if queue and len(taken) < limit:
+                taken.append(queue.pop(0))
+    return taken
+
+
+# ---------------------------------------------------------------- fitting one media kind
+
+
+@dataclass
+class KindData:
+    """The feature matrix of one media kind: rows are files, columns are signals."""
+
+    names: list[str]
+    versions: dict[str, str]
+    x: np.ndarray
+    y: np.ndarray
+    kinds: list[str] = field(default_factory=list)
+
+
+def build_data(rows: list[tuple[LabelledFile, list[SignalResult]]]) -> KindData:
+    """Features of every row over the signals that scored at least one of them."""
+    versions: dict[str, str] = {}
+    for _, results in rows:
+        for r in results:
+            if r.status == "ok" and r.score is not None:
+                versions[r.name] = r.version
+    names = sorted(versions)
+    x = np.array([feature_vector(results, names) for _, results in rows], dtype=float).reshape(len(rows), len(names))
+    y = np.array([f.is_fake for f, _ in rows], dtype=int)
+    return KindData(names, versions, x, y, [f.kind for f, _ in rows])
+
+
+def split(y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded 60/20/20 split of row indices (fit, calibrate + band, held-out test), within each class so
+    every part keeps both classes even on a small set."""
+    rng = np.random.default_rng(seed)
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for label in (0, 1):
+        rows = rng.permutation(np.flatnonzero(y == label))
+        a, b = round(len(rows) * 0.6), round(len(rows) * 0.8)
+        for part, chunk in zip(parts, (rows[:a], rows[a:b], rows[b:]), strict=True):
+            part.append(chunk)
+    fit, calibrate, test = (np.concatenate(p) for p in parts)
+    return fit, calibrate, test
+
+
+def fit_kind(media: str, data: KindData, seed: int) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The stored model of one media kind (``None`` if it does not qualify) and its report."""
+    counts = {"n_real": int((data.y == 0).sum()), "n_fake": int((data.y == 1).sum())}
+    if min(counts.values()) < MIN_PER_CLASS:
+        return None, counts | {"skipped": f"fewer than {MIN_PER_CLASS} files of a class"}
+    fit_rows, cal_rows, test_rows = split(data.y, seed)
+    w = fit_logistic(data.x[fit_rows], data.y[fit_rows])
+    temperature = fit_temperature(data.x[cal_rows] @ w, data.y[cal_rows])
+    coefficients = w * temperature
+    band = choose_band(data.y[cal_rows], _sigmoid(data.x[cal_rows] @ coefficients))
+    test = heldout_metrics(data.y[test_rows], _sigmoid(data.x[test_rows] @ coefficients), band)
+    before = heldout_metrics(data.y[test_rows], _sigmoid(data.x[test_rows] @ np.ones(len(data.names))), (0.3, 0.7))
+    report = counts | {
+        "split": {"fit": len(fit_rows), "calibrate": len(cal_rows), "test": len(test_rows)},
+        "temperature": round(temperature, 4),
+        "heldout": test,
+        "heldout_rule_based": before,
+        "kinds": dict(sorted(_count(data.kinds).items())),
+    }
+    if test["auc"] is None or test["auc"] < MIN_AUC:
+        return None, report | {"skipped": f"held-out AUC {test['auc']} below {MIN_AUC}: no signal separates it yet"}
+    model = {
+        "media": media,
+        "signals": {n: data.versions[n] for n in data.names},
+        "coefficients": {n: round(float(c), 5) for n, c in zip(data.names, coefficients, strict=True)},
+        "band": list(band),
+        "metrics": report,
+    }
+    return model, report
+
+
+def _count(items: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for item in items:
+        counts[item] += 1
+    return dict(counts)
+
+
+# ---------------------------------------------------------------- the whole run
+
+
+def train_fusion(
+    folders: list[Path],
+    out: Path = WEIGHTS_PATH,
+    cache_path: Path = DEFAULT_CACHE,
+    limit: int | None = None,
+    seed: int = 0,
+    log: Log = print,
+    on_file: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Scan (through the cache), fit every media kind that qualifies, write ``out``; returns the JSON."""
+    files = [f for folder in folders for f in labelled_files(folder)[0]]
+    limits = {m: limit for m in PER_CLASS} if limit is not None else dict(PER_CLASS)
+    chosen = sample_files(files, limits, seed)
+    groups = dict(sorted(_count([f"{f.media}/{f.label}" for f in chosen]).items()))
+    log(f"{len(chosen)} of {len(files)} labelled files chosen: {groups}")
+    cache = SignalCache(cache_path)
+    by_media: dict[str, list[tuple[LabelledFile, list[SignalResult]]]] = defaultdict(list)
+    failures = 0
+    for done, file in enumerate(chosen, start=1):
+        scanned = signal_results(file, cache)
+        if scanned is None:
+            failures += 1
+        else:
+            by_media[scanned[0]].append((file, scanned[1]))
+        if on_file is not None:
+            on_file(done, len(chosen))
+    models, reports = {}, {}
+    trained_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    for media, rows in sorted(by_media.items()):
+        model, report = fit_kind(media, build_data(rows), seed)
+        reports[media] = report
+        log(_summary_line(media, report))
+        if model is not None:
+            models[media] = model | {"trained_at": trained_at}
+    document = {
+        "format": FORMAT,
+        "trained_at": trained_at,
+        "data": [str(f) for f in folders],
+        "seed": seed,
+        "limit_per_class": limits,
+        "files_chosen": len(chosen),
+        "decode_failures": failures,
+        "features": "confidence x logit(score clipped to [0.02, 0.98]) per scored signal; 0 if not scored; "
+        "no intercept",
+        "fit": f"L2 logistic regression (L-BFGS-B), lambda={L2}, shrunk towards weight {PRIOR_WEIGHT}, "
+        "coefficients >= 0; split 60/20/20 by file within each class",
+        "calibration": "temperature (Platt slope, no offset) on the calibration split, folded into the coefficients",
+        "band_rule": f"fewest unsure on the calibration split with decided accuracy >= {BAND_ACCURACY} "
+        f"(one extra error counted) and FPR on real <= {BAND_FPR}",
+        "models": models,
+        "reports": reports,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    return document
+
+
+def _summary_line(media: str, report: dict[str, Any]) -> str:
+    counts = f"{media}: {report['n_real']} real, {report['n_fake']} fake"
+    if "heldout" not in report:
+        return f"{counts}; no model ({report['skipped']})"
+    h, r = report["heldout"], report["heldout_rule_based"]
+    line = (
+        f"{counts}; held-out AUC {h['auc']} (rule {r['auc']}), ECE {h['ece']} (rule {r['ece']}), "
+        f"unsure {h['unsure_rate']} (rule {r['unsure_rate']}), FPR real {h['fpr_real']}, "
+        f"decided accuracy {h['decided_accuracy']}"
+    )
+    return line + (f"; no model ({report['skipped']})" if "skipped" in report else "")

@@ -1,0 +1,66 @@
+"""The model card written next to the weights: what the model was trained on, how, and how well.
+
+A learned detector is only as trustworthy as its training record, so the training command writes the
+card itself (Markdown for people, JSON for tools) from the numbers of the run that made the weights.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+MD_TEMPLATE = """# face_blend: self-blended-image face-swap detector
+
+Trained by `unmask train face-blend` (Shiohara & Yamasaki 2022, "Detecting Deepfakes with Self-Blended
+Images"): real faces only, against pseudo-fakes made by blending each real face with an altered copy of
+itself inside a landmark mask (`unmask/models/synthesis.py`). No fake image was used for training.
+
+| | |
+|---|---|
+| file | `{onnx_file}` ({onnx_bytes} bytes) |
+| sha256 | `{onnx_sha256}` |
+| network | {network} ({parameters} parameters) |
+| input | `{input_name}`: N x 3 x {size} x {size} float32 RGB, `(pixel / 255 - {mean}) / {std}`, |
+| | the aligned crop of `unmask.models.crops.face_crop` |
+| output | `{output_name}`: N logits; sigmoid = probability the face was blended in |
+| data | `{data}`: {faces_found} faces found in {images} images |
+| per folder | {folder_counts} |
+| split | {train_faces} training faces, {val_faces} held out (10 % by path hash) |
+| training | {steps} steps of {pairs} real + {pairs} pseudo-fake crops, {minutes:.1f} min wall clock, |
+| | seed {seed}, AdamW lr {lr} (cosine) |
+| validation AUC | {val_auc:.4f} (held-out real faces vs their pseudo-fakes) |
+| ONNX | opset {opset}, torch/onnxruntime max logit gap {parity_gap:.2e} |
+| versions | torch {torch_version}, onnx {onnx_version}, onnxruntime {onnxruntime_version}, python {python_version} |
+| trained | {trained_at} on {machine} |
+
+Limits: validation measures only how well the model finds *self-blends* of held-out real faces; how it
+fares on real face swaps is measured separately (`bench/face_blend_eval.py`). The training faces are
+small (64-256 px) web, celebrity and CIPLAB crops, many wearing masks; faces unlike them (children,
+profile views, heavy make-up, very dark or overexposed) are less well covered.
+"""
+
+
+def portable(path: Path) -> str:
+    """A path as a card should show it: relative to the working directory when it is near (e.g.
+    ``../shared/data/train/real``), with the home directory as ``~`` otherwise, never a machine's
+    absolute layout."""
+    path = path.resolve()
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive
+        relative = str(path)
+    if not relative.startswith("../../"):
+        return relative
+    home = Path.home()
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+
+
+def write_card(out_dir: Path, info: dict[str, Any]) -> tuple[Path, Path]:
+    """Write ``face_blend.md`` and ``face_blend.json`` into ``out_dir`` from ``info`` (see the template)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md, js = out_dir / "face_blend.md", out_dir / "face_blend.json"
+    md.write_text(MD_TEMPLATE.format(**info))
+    js.write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+    return md, js

@@ -1,0 +1,220 @@
+"""``unmask train ...``: train the learned detectors here, on CPU, and write ONNX weights plus a model card.
+
+Needs the ``train`` extra (torch, onnx); imports it only when a training command runs, so the rest of
+the command line works without it.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from unmask.models.train import TrainConfig
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "weights"
+DEFAULT_CACHE = Path.home() / ".cache" / "unmask" / "face_blend"
+
+
+@click.group("train")
+def train_group() -> None:
+    """Train the learned detectors (needs `pip install unmask[train]`)."""
+
+
+@train_group.command("face-blend")
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of REAL face images (sub-folders allowed). Never fakes, never the evaluation set.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Where face_blend.onnx and its model card go.",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CACHE,
+    show_default=True,
+    help="Cache for face crops and the synthesis check grid (outside the repo).",
+)
+@click.option("--minutes", type=float, default=30.0, show_default=True, help="Wall-clock budget of the training loop.")
+@click.option("--steps", type=int, default=100_000, show_default=True, help="At most this many steps.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--pairs", type=int, default=16, show_default=True, help="Real faces per step (plus as many fakes).")
+@click.option(
+    "--threads",
+    type=int,
+    default=2,
+    show_default=True,
+    help="torch threads; 1 is several times faster when other jobs share the CPU cores.",
+)
+def face_blend_command(
+    data: Path, out_dir: Path, cache_dir: Path, minutes: float, steps: int, seed: int, pairs: int, threads: int
+) -> None:
+    """Train the self-blended-image face-swap detector on real faces in DATA and export it to ONNX."""
+    console = Console(stderr=True)
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        console.print("[red]error[/red]: training needs torch: pip install 'unmask[train]'")
+        sys.exit(2)
+    from unmask.models.train import TrainConfig
+
+    config = TrainConfig(steps=steps, minutes=minutes, seed=seed, pairs=pairs, threads=threads)
+    info = run_face_blend(data, out_dir, cache_dir, config, console)
+    console.print(
+        f"wrote {info['onnx_file']} ({info['onnx_bytes'] / 1e6:.2f} MB), validation AUC {info['val_auc']:.4f}, "
+        f"card {out_dir / 'face_blend.md'}, check grid {info['check_grid']}"
+    )
+
+
+def run_face_blend(data: Path, out_dir: Path, cache_dir: Path, config: TrainConfig, console: Console) -> dict[str, Any]:
+    """Find and cache the faces, train, export, check ONNX parity and write the card; returns the card's numbers."""
+    from unmask.models.faceset import holdout_mask, image_files, load_faceset
+    from unmask.models.synthesis import write_check_grid
+    from unmask.models.train import train
+
+    with _bar(console, "finding faces") as bar:
+        task = bar.add_task("finding faces", total=None)
+        faces = load_faceset(
+            data, cache_dir, on_progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    images = len(image_files(data))
+    console.print(f"{len(faces)} faces in {images} images: {faces.folder_counts()}")
+    sample = list(range(0, len(faces), max(1, len(faces) // 16)))[:16]
+    grid = write_check_grid(
+        [faces.crops[i] for i in sample],
+        [faces.landmarks[i] for i in sample],
+        cache_dir / "face_blend_check_grid.png",
+        seed=config.seed,
+    )
+    console.print(f"synthesis check grid: {grid}")
+    holdout = holdout_mask(faces.paths)
+    with _bar(console, "training") as bar:
+        task = bar.add_task("training", total=1.0)
+        result = train(
+            faces,
+            holdout,
+            config,
+            log=console.print,
+            on_step=lambda step, progress: bar.update(task, completed=min(progress, 1.0)),
+        )
+    return _export(result, faces, data, images, out_dir, config, grid)
+
+
+def _export(result: Any, faces: Any, data: Path, images: int, out_dir: Path, config: Any, grid: Path) -> dict[str, Any]:
+    import numpy as np
+    import onnx
+    import onnxruntime
+    import torch
+
+    from unmask.models import export
+    from unmask.models.card import portable, write_card
+    from unmask.models.crops import CROP_SIZE
+    from unmask.models.network import INPUT_MEAN, INPUT_STD, normalise, parameter_count
+
+    path = export.export_onnx(result.model, out_dir / "face_blend.onnx")
+    check = normalise(torch.from_numpy(np.ascontiguousarray(faces.crops[:32])))
+    info: dict[str, Any] = {
+        "onnx_file": path.name,
+        "onnx_bytes": path.stat().st_size,
+        "onnx_sha256": export.sha256_file(path),
+        "network": "FaceBlendNet (7 conv-BN-ReLU blocks, global average pool, linear)",
+        "parameters": parameter_count(result.model),
+        "input_name": export.INPUT_NAME,
+        "output_name": export.OUTPUT_NAME,
+        "size": CROP_SIZE,
+        "mean": INPUT_MEAN,
+        "std": INPUT_STD,
+        "data": portable(data),
+        "images": images,
+        "faces_found": len(faces),
+        "folder_counts": faces.folder_counts(),
+        "train_faces": result.train_faces,
+        "val_faces": result.val_faces,
+        "steps": result.steps,
+        "pairs": config.pairs,
+        "minutes": result.seconds / 60.0,
+        "seed": config.seed,
+        "lr": config.lr,
+        "val_auc": result.val_auc,
+        "val_history": result.val_history,
+        "loss_history": result.losses,
+        "opset": export.OPSET,
+        "parity_gap": export.parity_gap(result.model, path, check),
+        "torch_version": torch.__version__,
+        "onnx_version": onnx.__version__,
+        "onnxruntime_version": onnxruntime.__version__,
+        "python_version": platform.python_version(),
+        "trained_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()} CPU, {config.threads} threads",
+        "check_grid": portable(grid),
+    }
+    write_card(out_dir, info)
+    return info
+
+
+def _bar(console: Console, label: str) -> Progress:
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@train_group.command("fusion")
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Labelled TRAINING folder (manifest.csv or real/ and fake/ sub-folders); repeat for more. Never the dev set.",
+)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Default: the shipped fusion.json.")
+@click.option(
+    "--cache", "cache", type=click.Path(dir_okay=False, path_type=Path), help="Per-file signal cache (JSONL)."
+)
+@click.option("--limit", type=int, default=None, help="At most this many files per class and media kind.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def fusion_command(data: tuple[Path, ...], out: Path | None, cache: Path | None, limit: int | None, seed: int) -> None:
+    """Fit the calibrated fuser on signal results of the labelled media in DATA and write fusion.json."""
+    from unmask.fusion.learned import WEIGHTS_PATH
+    from unmask.fusion.train import DEFAULT_CACHE, train_fusion
+
+    console = Console(stderr=True)
+    with _bar(console, "scanning") as bar:
+        task = bar.add_task("scanning", total=None)
+        document = train_fusion(
+            list(data),
+            out or WEIGHTS_PATH,
+            cache or DEFAULT_CACHE,
+            limit,
+            seed,
+            log=console.print,
+            on_file=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    console.print(f"wrote {out or WEIGHTS_PATH}: models for {', '.join(document['models']) or 'no media kind'}")
+
+
+from unmask.models.gan_cli import gan_fingerprint_command  # noqa: E402
+
+train_group.add_command(gan_fingerprint_command)
