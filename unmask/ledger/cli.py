@@ -1,8 +1,10 @@
 """``unmask ledger``: inspect a ledger and verify it independently.
 
 ``verify`` needs only the database and the public verifier key: it is what an auditor, or a cron job
-beside the server, runs. Exit codes: 0 all checks passed; 1 a problem was found (one line each);
-2 usage errors (no such database, no verifier key).
+beside the server, runs. Given an ``http(s)://`` URL it checks a served log instead, trusting the
+server for nothing (:mod:`unmask.ledger.remote`); ``verify-receipt`` checks a signing receipt
+(:mod:`unmask.ledger.receipt`). Exit codes: 0 all checks passed; 1 a problem was found (one line
+each); 2 usage errors (no such database, no verifier key) or a server that cannot be reached.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from unmask.ledger.audit import audit, check_saved
 from unmask.ledger.checkpoint import CheckpointError, NoteSigner, NoteVerifier
 from unmask.ledger.keys import KEY_FILE
 from unmask.ledger.log import Ledger, default_key_path
+from unmask.ledger.receipt import ReceiptError, load_receipt, verify_receipt
+from unmask.ledger.remote import DEFAULT_TIMEOUT, LogClient, RemoteError, Unreachable, is_url, save_note, verify_remote
 from unmask.ledger.store import Store, resolve_url
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -29,12 +33,25 @@ def ledger_group() -> None:
     """The transparency ledger: an append-only, signed Merkle log of media registrations."""
 
 
-def _verifier(key: str | None, store: Store) -> NoteVerifier:
-    """--key as a verifier key string or a file holding one; else the public half of the local key."""
+def _given_verifier(key: str | None, key_file: Path | None = None) -> NoteVerifier | None:
+    """--key (a verifier key string or a file holding one) or --key-file; None when neither is given."""
+    if key and key_file:
+        raise click.UsageError("pass --key or --key-file, not both")
     try:
+        if key_file:
+            return NoteVerifier.parse(key_file.read_text())
         if key:
-            text = Path(key).read_text() if Path(key).is_file() else key
-            return NoteVerifier.parse(text)
+            return NoteVerifier.parse(Path(key).read_text() if Path(key).is_file() else key)
+    except CheckpointError as exc:
+        raise click.UsageError(str(exc)) from exc
+    return None
+
+
+def _verifier(key: str | None, store: Store, key_file: Path | None = None) -> NoteVerifier:
+    """The given key; else the public half of the local key."""
+    if (given := _given_verifier(key, key_file)) is not None:
+        return given
+    try:
         path = default_key_path(store)
         if not path.is_file():
             raise click.UsageError(f"no {KEY_FILE} at {path}: pass the log's verifier key with --key")
@@ -50,21 +67,55 @@ def _open_store(location: str | None) -> Store:
     return Store(url, create=False)
 
 
+_KEY_FILE_OPTION = click.option(
+    "--key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A file holding the verifier key."
+)
+_TIMEOUT_OPTION = click.option(
+    "--timeout", default=DEFAULT_TIMEOUT, show_default=True, type=click.FloatRange(min=0.1), help="HTTP timeout, s."
+)
+
+
 @ledger_group.command("verify")
-@click.argument("location", required=False, metavar="[PATH_OR_DB_URL]")
+@click.argument("location", required=False, metavar="[URL|PATH_OR_DB_URL]")
 @click.option(
     "--checkpoint", "saved", type=click.File("r"), help="A checkpoint saved earlier: prove the log grew from it."
 )
 @click.option("--key", help="The log's verifier key (<name>+<id>+<key>) or a file holding it.")
-def verify_command(location: str | None, saved: TextIO | None, key: str | None) -> None:
-    """Recompute every leaf, the tree and every checkpoint; one line per problem, exit 1 if any."""
+@_KEY_FILE_OPTION
+@click.option(
+    "--save-checkpoint",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the newly verified checkpoint here (the next run's --checkpoint).",
+)
+@_TIMEOUT_OPTION
+def verify_command(
+    location: str | None,
+    saved: TextIO | None,
+    key: str | None,
+    key_file: Path | None,
+    save_checkpoint: Path | None,
+    timeout: float,
+) -> None:
+    """Recompute every leaf, the tree and every checkpoint; one line per problem, exit 1 if any.
+
+    Given an http(s):// URL, check the served log instead: its latest checkpoint against --key and,
+    with --checkpoint, the server's consistency proof from the saved size to the current one.
+    """
+    if is_url(location):
+        assert location is not None
+        _verify_remote(location, saved, _given_verifier(key, key_file), save_checkpoint, timeout)
+        return
     store = _open_store(location)
+    latest_note = None
     try:
-        verifier = _verifier(key, store)
+        verifier = _verifier(key, store, key_file)
         report = audit(store, verifier)
         problems = list(report.problems)
         if saved is not None:
             problems += check_saved(store, verifier, saved.read())
+        if save_checkpoint is not None:
+            with store.reading() as tx:
+                latest_note = row.note if (row := tx.latest_checkpoint()) else None
     except SQLAlchemyError as exc:
         click.echo(f"the database cannot be read as a ledger: {exc.__class__.__name__}: {exc}".splitlines()[0])
         sys.exit(EXIT_PROBLEMS)
@@ -74,8 +125,84 @@ def verify_command(location: str | None, saved: TextIO | None, key: str | None) 
         click.echo(line)
     if problems:
         sys.exit(EXIT_PROBLEMS)
+    if save_checkpoint is not None and latest_note is not None:
+        save_note(save_checkpoint, latest_note)
     suffix = " and consistent with the saved checkpoint" if saved is not None else ""
     click.echo(f"ok: {report.size} entries, {report.checkpoints} checkpoints verified{suffix}")
+
+
+def _verify_remote(
+    url: str, saved: TextIO | None, verifier: NoteVerifier | None, save_to: Path | None, timeout: float
+) -> None:
+    if verifier is None:
+        raise click.UsageError("verifying a server needs the log's key (--key or --key-file): never the server's word")
+    try:
+        with LogClient(url, timeout) as client:
+            report = verify_remote(client, verifier, saved.read() if saved is not None else None)
+    except Unreachable as exc:
+        click.echo(str(exc))
+        sys.exit(EXIT_USAGE)
+    except RemoteError as exc:
+        click.echo(str(exc))
+        sys.exit(EXIT_PROBLEMS)
+    for line in report.problems:
+        click.echo(line)
+    if report.problems or report.latest is None:
+        sys.exit(EXIT_PROBLEMS)
+    if save_to is not None:
+        save_note(save_to, report.latest.note)
+    click.echo(report.summary())
+
+
+@ledger_group.command("verify-receipt")
+@click.argument("receipt_path", metavar="RECEIPT.json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--file",
+    "signed_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The signed file: check it is the one the receipt registers.",
+)
+@click.option("--key", help="The log's verifier key or a file holding it (default: the one the receipt names).")
+@_KEY_FILE_OPTION
+@click.option("--url", help="A ledger server: also check its log still extends the receipt's checkpoint.")
+@_TIMEOUT_OPTION
+def verify_receipt_command(
+    receipt_path: Path,
+    signed_file: Path | None,
+    key: str | None,
+    key_file: Path | None,
+    url: str | None,
+    timeout: float,
+) -> None:
+    """Check a receipt offline: checkpoint signature, entry, inclusion proof (and file, server); exit 1 on a failure."""
+    if url is not None and not is_url(url):
+        raise click.UsageError("--url takes an http:// or https:// address")
+    try:
+        receipt = load_receipt(receipt_path)
+    except ReceiptError as exc:
+        click.echo(f"receipt: FAILED: {exc}")
+        sys.exit(EXIT_PROBLEMS)
+    verifier = _given_verifier(key, key_file)
+    if verifier is None:
+        if not receipt.verifier_key:
+            raise click.UsageError("the receipt names no verifier key: pass the log's with --key or --key-file")
+        verifier = _given_verifier(receipt.verifier_key)
+        click.echo("note: checked with the key the receipt itself names; pass --key to rule out a forged receipt")
+    assert verifier is not None
+    failed = False
+    client = LogClient(url, timeout) if url else None
+    try:
+        for check in verify_receipt(receipt, verifier, signed_file, client):
+            click.echo(str(check))
+            failed |= not check.ok
+    except Unreachable as exc:
+        click.echo(str(exc))
+        sys.exit(EXIT_PROBLEMS if failed else EXIT_USAGE)
+    finally:
+        if client is not None:
+            client.close()
+    if failed:
+        sys.exit(EXIT_PROBLEMS)
 
 
 @ledger_group.command("info")

@@ -7,7 +7,6 @@ the command line works without it.
 from __future__ import annotations
 
 import platform
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,11 +15,10 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from unmask.models.cli_options import require_torch, training_options
+
 if TYPE_CHECKING:
     from unmask.models.train import TrainConfig
-
-DEFAULT_OUT = Path(__file__).resolve().parent / "weights"
-DEFAULT_CACHE = Path.home() / ".cache" / "unmask" / "face_blend"
 
 
 @click.group("train")
@@ -36,43 +34,13 @@ def train_group() -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Folder of REAL face images (sub-folders allowed). Never fakes, never the evaluation set.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Where face_blend.onnx and its model card go.",
-)
-@click.option(
-    "--cache",
-    "cache_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_CACHE,
-    show_default=True,
-    help="Cache for face crops and the synthesis check grid (outside the repo).",
-)
-@click.option("--minutes", type=float, default=30.0, show_default=True, help="Wall-clock budget of the training loop.")
-@click.option("--steps", type=int, default=100_000, show_default=True, help="At most this many steps.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--pairs", type=int, default=16, show_default=True, help="Real faces per step (plus as many fakes).")
-@click.option(
-    "--threads",
-    type=int,
-    default=2,
-    show_default=True,
-    help="torch threads; 1 is several times faster when other jobs share the CPU cores.",
-)
+@training_options("face_blend", minutes=30.0, pairs=16, threads=2, unit="faces")
 def face_blend_command(
     data: Path, out_dir: Path, cache_dir: Path, minutes: float, steps: int, seed: int, pairs: int, threads: int
 ) -> None:
     """Train the self-blended-image face-swap detector on real faces in DATA and export it to ONNX."""
     console = Console(stderr=True)
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        console.print("[red]error[/red]: training needs torch: pip install 'unmask[train]'")
-        sys.exit(2)
+    require_torch(console)
     from unmask.models.train import TrainConfig
 
     config = TrainConfig(steps=steps, minutes=minutes, seed=seed, pairs=pairs, threads=threads)

@@ -7,7 +7,6 @@ face-blend command and this one can change independently.
 from __future__ import annotations
 
 import platform
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "weights"
-DEFAULT_CACHE = Path.home() / ".cache" / "unmask" / "gan_fingerprint"
+from unmask.models.cli_options import require_torch, training_options
 
 
 @click.command("gan-fingerprint")
@@ -35,29 +33,7 @@ DEFAULT_CACHE = Path.home() / ".cache" / "unmask" / "gan_fingerprint"
     help="Folder whose stylegan* sub-folders hold real GAN faces, for validation only "
     "(default: ../fake next to DATA, when present).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Where gan_fingerprint.onnx and its model card go.",
-)
-@click.option(
-    "--cache",
-    "cache_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_CACHE,
-    show_default=True,
-    help="Where the pseudo-fake check grid goes (outside the repo).",
-)
-@click.option("--minutes", type=float, default=20.0, show_default=True, help="Wall-clock budget of the training.")
-@click.option("--steps", type=int, default=100_000, show_default=True, help="At most this many steps.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--pairs", type=int, default=32, show_default=True, help="Real patches per step (plus as many fakes).")
-@click.option(
-    "--threads", type=int, default=1, show_default=True, help="torch threads (1 is fastest on a busy machine)."
-)
+@training_options("gan_fingerprint", minutes=20.0, pairs=32, threads=1, unit="patches")
 def gan_fingerprint_command(
     data: Path,
     gan_dir: Path | None,
@@ -71,11 +47,7 @@ def gan_fingerprint_command(
 ) -> None:
     """Train the GAN-fingerprint detector on real pictures in DATA and their up-sampled pseudo-fakes."""
     console = Console(stderr=True)
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        console.print("[red]error[/red]: training needs torch: pip install 'unmask[train]'")
-        sys.exit(2)
+    require_torch(console)
     from unmask.models.gan_train import GanTrainConfig
 
     config = GanTrainConfig(steps=steps, minutes=minutes, seed=seed, pairs=pairs, threads=threads)
