@@ -5,17 +5,15 @@ from __future__ import annotations
 import hashlib
 import io
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from PIL import Image
 
+from tests.ledger.helpers import serve
 from unmask.ledger import merkle
 from unmask.ledger.checkpoint import NoteSigner, open_checkpoint
 from unmask.ledger.records import Record, canonical_leaf
@@ -26,12 +24,6 @@ from unmask.samples import astronaut
 TOKEN = "s3cret-token"
 MAX_UPLOAD = 1024 * 1024
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Served:
@@ -46,19 +38,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("ledger-server")
     key_path = root / "ledger.key"
     app = create_app(str(root / "ledger.db"), TOKEN, MAX_UPLOAD, key_path=key_path)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    out = Served(f"http://127.0.0.1:{port}", key_path)
-    yield out
-    out.client.close()
-    server.should_exit = True
-    thread.join(10)
+    with serve(app) as base:
+        out = Served(base, key_path)
+        yield out
+        out.client.close()
 
 
 def record(i: int, pdq_hex: str | None = None) -> dict[str, str | None]:
