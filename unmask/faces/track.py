@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from unmask.faces.find import box_of, find_faces, refind_face, to_face
 from unmask.faces.landmarker import RawFace
-from unmask.faces.types import Box, FaceTrack
+from unmask.faces.types import Box, Face, FaceTrack
 from unmask.media.types import Frame
 
 
@@ -224,3 +224,20 @@ def _numbered(tracks: list[FaceTrack], needed: int) -> list[FaceTrack]:
         for face in track.faces:
             face.track_id = new_id
     return kept
+
+
+def unbroken_runs(track: FaceTrack, frames: Sequence[Frame], fps: float | None) -> list[list[Face]]:
+    """Split a track into runs of consecutive sampled frames: a run ends where the face was missed in a
+    frame or where sampling jumped (between sampled windows, a gap over 1.6 frame periods). Signals that
+    smooth or correlate over time must not bridge such gaps."""
+    period = 1.0 / (fps or 30.0)
+    runs: list[list[Face]] = []
+    for face in track.faces:
+        if runs:
+            last = runs[-1][-1]
+            gap = frames[face.frame_index].time - frames[last.frame_index].time
+            if face.frame_index == last.frame_index + 1 and gap <= 1.6 * period:
+                runs[-1].append(face)
+                continue
+        runs.append([face])
+    return runs

@@ -28,6 +28,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from unmask.faces import regions
+from unmask.faces.track import unbroken_runs
 from unmask.faces.types import Face, FaceTrack
 from unmask.media.types import AudioTrack, Media, MediaKind
 from unmask.report.artifacts import figure_png, new_figure
@@ -158,17 +159,8 @@ def mouth_series(run: list[Face], scales: tuple[float, float | None]) -> np.ndar
 
 
 def _runs(media: Media, track: FaceTrack) -> list[list[Face]]:
-    """Consecutive frames of the track, split where a frame is missing or sampling jumped."""
-    period = 1.0 / (media.fps or 30.0)
-    runs: list[list[Face]] = []
-    for face in track.faces:
-        if runs:
-            last = runs[-1][-1]
-            gap = media.frames[face.frame_index].time - media.frames[last.frame_index].time
-            if face.frame_index == last.frame_index + 1 and gap <= 1.6 * period:
-                runs[-1].append(face)
-                continue
-        runs.append([face])
+    """The track's unbroken runs that last long enough to correlate."""
+    runs = unbroken_runs(track, media.frames, media.fps)
     return [r for r in runs if _span(media, r) >= MIN_RUN_SECONDS - 1e-6]
 
 

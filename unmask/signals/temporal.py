@@ -55,6 +55,7 @@ import numpy as np
 
 from unmask.faces import identity, regions
 from unmask.faces.align import alignment_matrix, transform_points
+from unmask.faces.track import unbroken_runs
 from unmask.faces.types import Face, FaceTrack
 from unmask.media.types import Media, MediaKind
 from unmask.report.artifacts import figure_png, new_figure
@@ -77,34 +78,12 @@ MAX_TRACKS = 4
 CALM_SPEED = 0.02
 """Head speed (eye distances per frame) below which a frame always counts as calm."""
 
-RIGID = (
-    *regions.NOSE_BRIDGE,
-    33,
-    133,
-    362,
-    263,
-    10,
-    338,
-    297,
-    332,
-    284,
-    251,
-    389,
-    356,
-    454,
-    234,
-    127,
-    162,
-    21,
-    54,
-    103,
-    67,
-    109,
-)
-"""Points that move with the skull: eye corners (not lids, which blink), nose, forehead and temples
-(not the jaw, which opens in speech). Head motion is removed with a similarity fit on these."""
 CENTRAL = (*regions.NOSE_BRIDGE, 33, 133, 362, 263)
 """Eye corners and nose: the inner face a swap replaces; their residual is the jitter measure."""
+RIGID = (*CENTRAL, *regions.FACE_OVAL[:9], *regions.FACE_OVAL[-8:])
+"""Points that move with the skull: eye corners (not lids, which blink), nose, and the upper half of the
+face outline, forehead and temples (not the jaw, which opens in speech). Head motion is removed with a
+similarity fit on these."""
 
 CROP = 128
 CROP_MARGIN = 0.45
@@ -298,17 +277,8 @@ def _identity_picks(curves: list[Curves]) -> list[int]:
 
 
 def consecutive_runs(media: Media, track: FaceTrack) -> list[list[Face]]:
-    """Split a track where a frame is missing or sampling jumped (between sampled windows)."""
-    period = 1.0 / (media.fps or 30.0)
-    runs: list[list[Face]] = []
-    for face in track.faces:
-        if runs:
-            last = runs[-1][-1]
-            gap = media.frames[face.frame_index].time - media.frames[last.frame_index].time
-            if face.frame_index == last.frame_index + 1 and gap <= 1.6 * period:
-                runs[-1].append(face)
-                continue
-        runs.append([face])
+    """The track's unbroken runs, long enough and without repeated frames."""
+    runs = unbroken_runs(track, media.frames, media.fps)
     kept = (drop_repeats(media, run) for run in runs if len(run) >= MIN_RUN_FRAMES)
     return [unique for unique in kept if _long_enough(media, unique)]
 
