@@ -12,7 +12,6 @@ generator the model has never seen.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from torch import nn
 from unmask.models.faceset import holdout_mask, image_files
 from unmask.models.gan_network import GanFingerprintNet
 from unmask.models.gan_spec import PATCH, cut, grid_boxes, patch_inputs
+from unmask.models.loop import LossLog, Shuffled, budgeted_steps, optimise
 from unmask.models.train import roc_auc, seed_everything
 from unmask.models.upsampling import TinyAutoencoder, random_crop, train_autoencoder, training_pair
 
@@ -164,37 +164,19 @@ def train_gan(
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     loss_fn = nn.BCEWithLogitsLoss()
     result = GanTrainResult(model, 0, 0.0, len(train_idx), len(val_idx), len(gan.pixels) if gan else 0)
-    window: list[float] = []
-    order, cursor = rng.permutation(train_idx), 0
-    for step in range(1, config.steps + 1):
-        progress = max(step / config.steps, (time.monotonic() - start) / (60.0 * config.minutes))
-        if progress > 1.0:
-            break
-        for group in optimiser.param_groups:
-            group["lr"] = config.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
-        if cursor + config.pairs > len(order):
-            order, cursor = rng.permutation(train_idx), 0
-        inputs, labels, methods = make_batch(pictures, order[cursor : cursor + config.pairs], rng, autoencoder)
-        cursor += config.pairs
+    shuffled, losses = Shuffled(train_idx, rng), LossLog(result.losses, config.log_every, log)
+    for step, progress in budgeted_steps(optimiser, config.lr, config.steps, config.minutes, start):
+        inputs, labels, methods = make_batch(pictures, shuffled.take(config.pairs), rng, autoencoder)
         for method in methods:
             result.method_counts[method] = result.method_counts.get(method, 0) + 1
-        model.train()
-        loss = loss_fn(model(inputs), labels)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        window.append(float(loss.detach()))
+        loss = optimise(model, loss_fn, optimiser, inputs, labels)
         result.steps = step
         if on_step is not None:
             on_step(step, progress)
-        if step % config.log_every == 0:
-            result.losses.append(float(np.mean(window)))
-            log(f"step {step}: loss {result.losses[-1]:.4f}, lr {optimiser.param_groups[0]['lr']:.2e}")
-            window = []
+        losses.add(step, loss, optimiser)
         if step % config.val_every == 0:
             validate(model, val_reals, val_fakes, gan, step, result, log)
-    if window:
-        result.losses.append(float(np.mean(window)))
+    losses.flush()
     result.seconds = time.monotonic() - start
     validate(model, val_reals, val_fakes, gan, result.steps, result, log)
     model.eval()

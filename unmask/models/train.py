@@ -10,7 +10,6 @@ with the learning rate following a cosine over whichever of the two runs out fir
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections.abc import Callable
@@ -20,7 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from unmask.evaluation.metrics import auc
 from unmask.models.faceset import FaceSet
+from unmask.models.loop import LossLog, Shuffled, budgeted_steps, optimise
 from unmask.models.network import FaceBlendNet, normalise
 from unmask.models.synthesis import training_pair
 
@@ -73,15 +74,9 @@ def make_batch(faces: FaceSet, indices: np.ndarray, rng: np.random.Generator) ->
 
 
 def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Area under the ROC curve (Mann-Whitney U with tied ranks averaged); NaN without both classes."""
-    from scipy.stats import rankdata
-
-    labels = labels.astype(bool)
-    positives, negatives = int(labels.sum()), int((~labels).sum())
-    if positives == 0 or negatives == 0:
-        return float("nan")
-    ranks = rankdata(scores)
-    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+    """:func:`unmask.evaluation.metrics.auc` for training logs, NaN (not None) without both classes."""
+    value = auc(np.asarray(labels).astype(int).tolist(), np.asarray(scores).tolist())
+    return float("nan") if value is None else value
 
 
 @torch.no_grad()
@@ -110,36 +105,18 @@ def train(
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     loss_fn = nn.BCEWithLogitsLoss()
     result = TrainResult(model, 0, 0.0, float("nan"), len(val_idx), len(train_idx))
-    start, window = time.monotonic(), []
-    order = rng.permutation(train_idx)
-    cursor = 0
-    for step in range(1, config.steps + 1):
-        progress = max(step / config.steps, (time.monotonic() - start) / (60.0 * config.minutes))
-        if progress > 1.0:
-            break
-        for group in optimiser.param_groups:
-            group["lr"] = config.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
-        if cursor + config.pairs > len(order):
-            order, cursor = rng.permutation(train_idx), 0
-        inputs, labels = make_batch(faces, order[cursor : cursor + config.pairs], rng)
-        cursor += config.pairs
-        model.train()
-        loss = loss_fn(model(inputs), labels)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        window.append(float(loss.detach()))
+    start = time.monotonic()
+    shuffled, losses = Shuffled(train_idx, rng), LossLog(result.losses, config.log_every, log)
+    for step, progress in budgeted_steps(optimiser, config.lr, config.steps, config.minutes, start):
+        inputs, labels = make_batch(faces, shuffled.take(config.pairs), rng)
+        loss = optimise(model, loss_fn, optimiser, inputs, labels)
         result.steps = step
         if on_step is not None:
             on_step(step, progress)
-        if step % config.log_every == 0:
-            result.losses.append(float(np.mean(window)))
-            log(f"step {step}: loss {result.losses[-1]:.4f}, lr {optimiser.param_groups[0]['lr']:.2e}")
-            window = []
+        losses.add(step, loss, optimiser)
         if len(val_idx) and step % config.val_every == 0:
             _validate(model, val_inputs, val_labels, step, result, log)
-    if window:
-        result.losses.append(float(np.mean(window)))
+    losses.flush()
     result.seconds = time.monotonic() - start
     if len(val_idx):
         _validate(model, val_inputs, val_labels, result.steps, result, log)

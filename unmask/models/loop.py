@@ -1,0 +1,79 @@
+"""The training loop's parts that every detector shares: a step and wall-clock budget with a cosine
+learning rate, reshuffled passes over the training items, one optimiser step, and the loss log.
+
+Both detectors are trained "to a budget" (``--minutes`` / ``--steps``) rather than for a fixed number of
+epochs, so a run on a busy or a quiet machine ends on time with a fully decayed learning rate.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+Log = Callable[[str], None]
+
+
+def budgeted_steps(
+    optimiser: torch.optim.Optimizer, base_lr: float, steps: int, minutes: float, start: float
+) -> Iterator[tuple[int, float]]:
+    """Yield ``(step, progress)`` until the step or time budget (counted from ``start``) is spent,
+    setting a cosine learning rate that decays from ``base_lr`` to 2 % of it over that budget."""
+    for step in range(1, steps + 1):
+        progress = max(step / steps, (time.monotonic() - start) / (60.0 * minutes))
+        if progress > 1.0:
+            return
+        for group in optimiser.param_groups:
+            group["lr"] = base_lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+        yield step, progress
+
+
+class Shuffled:
+    """Draws training items in shuffled passes: a new permutation whenever the current one runs out."""
+
+    def __init__(self, items: np.ndarray, rng: np.random.Generator) -> None:
+        self.items, self.rng = items, rng
+        self.order, self.cursor = rng.permutation(items), 0
+
+    def take(self, count: int) -> np.ndarray:
+        if self.cursor + count > len(self.order):
+            self.order, self.cursor = self.rng.permutation(self.items), 0
+        chosen = self.order[self.cursor : self.cursor + count]
+        self.cursor += count
+        return chosen
+
+
+def optimise(
+    model: nn.Module, loss_fn: nn.Module, optimiser: torch.optim.Optimizer, inputs: torch.Tensor, labels: torch.Tensor
+) -> float:
+    """One gradient step on a batch; returns its loss."""
+    model.train()
+    loss = loss_fn(model(inputs), labels)
+    optimiser.zero_grad()
+    loss.backward()
+    optimiser.step()
+    return float(loss.detach())
+
+
+class LossLog:
+    """Mean loss of every ``every`` steps, appended to ``losses`` and logged with the learning rate."""
+
+    def __init__(self, losses: list[float], every: int, log: Log) -> None:
+        self.losses, self.every, self.log = losses, every, log
+        self.window: list[float] = []
+
+    def add(self, step: int, loss: float, optimiser: torch.optim.Optimizer) -> None:
+        self.window.append(loss)
+        if step % self.every == 0:
+            self.flush()
+            self.log(f"step {step}: loss {self.losses[-1]:.4f}, lr {optimiser.param_groups[0]['lr']:.2e}")
+
+    def flush(self) -> None:
+        """Record what is left in the window (the end of the run)."""
+        if self.window:
+            self.losses.append(float(np.mean(self.window)))
+            self.window = []
