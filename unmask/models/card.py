@@ -57,10 +57,12 @@ def portable(path: Path) -> str:
     return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
 
 
-def write_card(out_dir: Path, info: dict[str, Any]) -> tuple[Path, Path]:
-    """Write ``face_blend.md`` and ``face_blend.json`` into ``out_dir`` from ``info`` (see the template)."""
+def write_card(
+    out_dir: Path, info: dict[str, Any], stem: str = "face_blend", template: str = MD_TEMPLATE
+) -> tuple[Path, Path]:
+    """Write ``{stem}.md`` (``template`` filled from ``info``) and ``{stem}.json`` into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    md, js = out_dir / "face_blend.md", out_dir / "face_blend.json"
-    md.write_text(MD_TEMPLATE.format(**info))
+    md, js = out_dir / f"{stem}.md", out_dir / f"{stem}.json"
+    md.write_text(template.format(**info))
     js.write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
     return md, js

@@ -6,8 +6,6 @@ the command line works without it.
 
 from __future__ import annotations
 
-import platform
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from unmask.models.cli_options import require_torch, training_options
+from unmask.models.cli_options import or_exit, require_torch, training_options
 
 if TYPE_CHECKING:
     from unmask.models.train import TrainConfig
@@ -44,7 +42,7 @@ def face_blend_command(
     from unmask.models.train import TrainConfig
 
     config = TrainConfig(steps=steps, minutes=minutes, seed=seed, pairs=pairs, threads=threads)
-    info = run_face_blend(data, out_dir, cache_dir, config, console)
+    info = or_exit(console, lambda: run_face_blend(data, out_dir, cache_dir, config, console))
     console.print(
         f"wrote {info['onnx_file']} ({info['onnx_bytes'] / 1e6:.2f} MB), validation AUC {info['val_auc']:.4f}, "
         f"card {out_dir / 'face_blend.md'}, check grid {info['check_grid']}"
@@ -87,52 +85,32 @@ def run_face_blend(data: Path, out_dir: Path, cache_dir: Path, config: TrainConf
 
 def _export(result: Any, faces: Any, data: Path, images: int, out_dir: Path, config: Any, grid: Path) -> dict[str, Any]:
     import numpy as np
-    import onnx
-    import onnxruntime
     import torch
 
     from unmask.models import export
     from unmask.models.card import portable, write_card
     from unmask.models.crops import CROP_SIZE
-    from unmask.models.network import INPUT_MEAN, INPUT_STD, normalise, parameter_count
+    from unmask.models.network import INPUT_MEAN, INPUT_STD, normalise
 
     path = export.export_onnx(result.model, out_dir / "face_blend.onnx")
     check = normalise(torch.from_numpy(np.ascontiguousarray(faces.crops[:32])))
-    info: dict[str, Any] = {
-        "onnx_file": path.name,
-        "onnx_bytes": path.stat().st_size,
-        "onnx_sha256": export.sha256_file(path),
-        "network": "FaceBlendNet (7 conv-BN-ReLU blocks, global average pool, linear)",
-        "parameters": parameter_count(result.model),
-        "input_name": export.INPUT_NAME,
-        "output_name": export.OUTPUT_NAME,
-        "size": CROP_SIZE,
-        "mean": INPUT_MEAN,
-        "std": INPUT_STD,
-        "data": portable(data),
-        "images": images,
-        "faces_found": len(faces),
-        "folder_counts": faces.folder_counts(),
-        "train_faces": result.train_faces,
-        "val_faces": result.val_faces,
-        "steps": result.steps,
-        "pairs": config.pairs,
-        "minutes": result.seconds / 60.0,
-        "seed": config.seed,
-        "lr": config.lr,
-        "val_auc": result.val_auc,
-        "val_history": result.val_history,
-        "loss_history": result.losses,
-        "opset": export.OPSET,
-        "parity_gap": export.parity_gap(result.model, path, check),
-        "torch_version": torch.__version__,
-        "onnx_version": onnx.__version__,
-        "onnxruntime_version": onnxruntime.__version__,
-        "python_version": platform.python_version(),
-        "trained_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()} CPU, {config.threads} threads",
-        "check_grid": portable(grid),
-    }
+    info = export.run_record(result.model, path, config, result, export.parity_gap(result.model, path, check))
+    info.update(
+        {
+            "network": "FaceBlendNet (7 conv-BN-ReLU blocks, global average pool, linear)",
+            "size": CROP_SIZE,
+            "mean": INPUT_MEAN,
+            "std": INPUT_STD,
+            "data": portable(data),
+            "images": images,
+            "faces_found": len(faces),
+            "folder_counts": faces.folder_counts(),
+            "train_faces": result.train_faces,
+            "val_faces": result.val_faces,
+            "val_auc": result.val_auc,
+            "check_grid": portable(grid),
+        }
+    )
     write_card(out_dir, info)
     return info
 

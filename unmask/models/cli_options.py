@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from unmask.errors import UnmaskError
+
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 CACHE_ROOT = Path.home() / ".cache" / "unmask"
 
@@ -57,6 +59,19 @@ def training_options(model: str, minutes: float, pairs: int, threads: int, unit:
         return command
 
     return apply
+
+
+R = TypeVar("R")
+
+
+def or_exit(console: Console, run: Callable[[], R]) -> R:
+    """Run a training job; a problem with the user's data or setup (an :class:`UnmaskError`: no faces
+    found, nothing left to hold out, weights missing) ends it with one line and exit code 2."""
+    try:
+        return run()
+    except UnmaskError as error:
+        console.print(f"[red]error[/red]: {error}")
+        sys.exit(2)
 
 
 def require_torch(console: Console) -> None:

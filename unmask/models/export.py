@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import platform
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -48,3 +51,36 @@ def parity_gap(model: nn.Module, path: Path, inputs: torch.Tensor) -> float:
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (got,) = session.run([OUTPUT_NAME], {INPUT_NAME: inputs.numpy().astype(np.float32)})
     return float(np.max(np.abs(np.asarray(got) - expected)))
+
+
+def run_record(model: nn.Module, path: Path, config: Any, result: Any, parity: float) -> dict[str, Any]:
+    """What every model card records about the exported file and the run that made it: the file and its
+    hash, the network's size and interface, the training budget and curves, the ONNX parity with torch,
+    and the versions and machine. ``config``/``result`` are a detector's train config and result (they
+    share ``pairs, seed, lr, threads`` and ``steps, seconds, losses, val_history``)."""
+    import onnx
+    import onnxruntime
+
+    return {
+        "onnx_file": path.name,
+        "onnx_bytes": path.stat().st_size,
+        "onnx_sha256": sha256_file(path),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "input_name": INPUT_NAME,
+        "output_name": OUTPUT_NAME,
+        "steps": result.steps,
+        "pairs": config.pairs,
+        "minutes": result.seconds / 60.0,
+        "seed": config.seed,
+        "lr": config.lr,
+        "val_history": result.val_history,
+        "loss_history": result.losses,
+        "opset": OPSET,
+        "parity_gap": parity,
+        "torch_version": torch.__version__,
+        "onnx_version": onnx.__version__,
+        "onnxruntime_version": onnxruntime.__version__,
+        "python_version": platform.python_version(),
+        "trained_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()} CPU, {config.threads} threads",
+    }

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from unmask.errors import UnmaskError
 from unmask.faces.types import Face
 from unmask.models.crops import CROP_MARGIN, CROP_SIZE, face_crop_with_points
 
@@ -89,7 +90,7 @@ def load_faceset(
         if on_progress is not None:
             on_progress(done, len(files))
     if not kept:
-        raise ValueError(f"no face found in any image under {folder}")
+        raise UnmaskError(f"no face found in any image under {folder}")
     faces = FaceSet(np.stack(crops), np.stack(marks).astype(np.float32), kept)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp.npz")

@@ -3,9 +3,10 @@ the weights (Markdown for people, JSON for tools), as for :mod:`unmask.models.ca
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from unmask.models.card import write_card
 
 MD_TEMPLATE = """# gan_fingerprint: up-sampling fingerprint detector for generated pictures
 
@@ -45,8 +46,4 @@ it too. It says "made by an up-sampler", not "made by a GAN".
 
 def write_gan_card(out_dir: Path, info: dict[str, Any]) -> tuple[Path, Path]:
     """Write ``gan_fingerprint.md`` and ``gan_fingerprint.json`` into ``out_dir`` from ``info``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    md, js = out_dir / "gan_fingerprint.md", out_dir / "gan_fingerprint.json"
-    md.write_text(MD_TEMPLATE.format(**info))
-    js.write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
-    return md, js
+    return write_card(out_dir, info, stem="gan_fingerprint", template=MD_TEMPLATE)

@@ -6,15 +6,13 @@ face-blend command and this one can change independently.
 
 from __future__ import annotations
 
-import platform
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 
-from unmask.models.cli_options import require_torch, training_options
+from unmask.models.cli_options import or_exit, require_torch, training_options
 
 
 @click.command("gan-fingerprint")
@@ -52,7 +50,7 @@ def gan_fingerprint_command(
 
     config = GanTrainConfig(steps=steps, minutes=minutes, seed=seed, pairs=pairs, threads=threads)
     gan_dir = gan_dir or (data.parent / "fake")
-    info = run_gan_fingerprint(data, gan_dir, out_dir, cache_dir, config, console)
+    info = or_exit(console, lambda: run_gan_fingerprint(data, gan_dir, out_dir, cache_dir, config, console))
     console.print(
         f"wrote {info['onnx_file']} ({info['onnx_bytes'] / 1e6:.2f} MB), AUC {info['val_auc']:.4f} on pseudo-fakes, "
         f"{info['gan_auc']:.4f} on real GAN faces; card {out_dir / 'gan_fingerprint.md'}, grid {info['check_grid']}"
@@ -82,14 +80,11 @@ def _export(
     result: Any, pictures: Any, data: Path, gan_dir: Path | None, out_dir: Path, config: Any, grid: Path
 ) -> dict[str, Any]:
     import numpy as np
-    import onnx
-    import onnxruntime
     import torch
 
     from unmask.models import export
     from unmask.models.card import portable
     from unmask.models.gan_card import write_gan_card
-    from unmask.models.gan_network import parameter_count
     from unmask.models.gan_spec import GAN_FINGERPRINT_FILE, PATCH, cut, grid_boxes, patch_inputs
     from unmask.models.network_spec import INPUT_MEAN, INPUT_STD
 
@@ -97,44 +92,27 @@ def _export(
     first = pictures.pixels[0]
     check = torch.from_numpy(patch_inputs(cut(first, grid_boxes(first.shape[1], first.shape[0], 8))))
     noise = torch.from_numpy(np.random.default_rng(0).normal(0, 1, (8, 3, PATCH, PATCH)).astype(np.float32))
-    info: dict[str, Any] = {
-        "onnx_file": path.name,
-        "onnx_bytes": path.stat().st_size,
-        "onnx_sha256": export.sha256_file(path),
-        "network": "GanFingerprintNet (fixed 3x3 high-pass, 5 conv-BN-ReLU blocks, global average pool, linear)",
-        "parameters": parameter_count(result.model),
-        "input_name": export.INPUT_NAME,
-        "output_name": export.OUTPUT_NAME,
-        "size": PATCH,
-        "mean": INPUT_MEAN,
-        "std": INPUT_STD,
-        "data": portable(data),
-        "images": len(pictures.paths),
-        "folder_counts": pictures.folder_counts(),
-        "train_pictures": result.train_pictures,
-        "val_pictures": result.val_pictures,
-        "gan_pictures": result.gan_pictures,
-        "gan_data": f"{gan_dir}/stylegan*" if gan_dir else "none",
-        "method_counts": dict(sorted(result.method_counts.items())),
-        "steps": result.steps,
-        "pairs": config.pairs,
-        "minutes": result.seconds / 60.0,
-        "seed": config.seed,
-        "lr": config.lr,
-        "autoencoder_seconds": config.autoencoder_seconds,
-        "val_auc": result.val_auc,
-        "gan_auc": result.gan_auc,
-        "val_history": result.val_history,
-        "loss_history": result.losses,
-        "opset": export.OPSET,
-        "parity_gap": max(export.parity_gap(result.model, path, check), export.parity_gap(result.model, path, noise)),
-        "torch_version": torch.__version__,
-        "onnx_version": onnx.__version__,
-        "onnxruntime_version": onnxruntime.__version__,
-        "python_version": platform.python_version(),
-        "trained_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()} CPU, {config.threads} threads",
-        "check_grid": portable(grid),
-    }
+    parity = max(export.parity_gap(result.model, path, check), export.parity_gap(result.model, path, noise))
+    info = export.run_record(result.model, path, config, result, parity)
+    info.update(
+        {
+            "network": "GanFingerprintNet (fixed 3x3 high-pass, 5 conv-BN-ReLU blocks, global average pool, linear)",
+            "size": PATCH,
+            "mean": INPUT_MEAN,
+            "std": INPUT_STD,
+            "data": portable(data),
+            "images": len(pictures.paths),
+            "folder_counts": pictures.folder_counts(),
+            "train_pictures": result.train_pictures,
+            "val_pictures": result.val_pictures,
+            "gan_pictures": result.gan_pictures,
+            "gan_data": f"{gan_dir}/stylegan*" if gan_dir else "none",
+            "method_counts": dict(sorted(result.method_counts.items())),
+            "autoencoder_seconds": config.autoencoder_seconds,
+            "val_auc": result.val_auc,
+            "gan_auc": result.gan_auc,
+            "check_grid": portable(grid),
+        }
+    )
     write_gan_card(out_dir, info)
     return info

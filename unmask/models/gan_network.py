@@ -44,7 +44,3 @@ class GanFingerprintNet(nn.Module):
         residual = (x - smooth) * 4.0
         out: torch.Tensor = self.head(self.features(residual)).squeeze(1)
         return out
-
-
-def parameter_count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

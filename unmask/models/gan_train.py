@@ -22,6 +22,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from unmask.errors import UnmaskError
 from unmask.models.faceset import holdout_mask, image_files
 from unmask.models.gan_network import GanFingerprintNet
 from unmask.models.gan_spec import PATCH, cut, grid_boxes, patch_inputs
@@ -151,7 +152,7 @@ def train_gan(
     holdout = holdout_mask(pictures.paths)
     train_idx, val_idx = np.flatnonzero(~holdout), np.flatnonzero(holdout)
     if len(train_idx) == 0:
-        raise ValueError("no training pictures left after the hold-out")
+        raise UnmaskError("no training pictures left after the hold-out")
     start = time.monotonic()
     autoencoder = None
     if config.autoencoder_seconds > 0:

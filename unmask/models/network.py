@@ -41,10 +41,6 @@ class FaceBlendNet(nn.Module):
         return out
 
 
-def parameter_count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
 def normalise(batch: torch.Tensor) -> torch.Tensor:
     """uint8 N x H x W x 3 -> float N x 3 x H x W, normalised as the exported model expects."""
     return (batch.permute(0, 3, 1, 2).float() / 255.0 - INPUT_MEAN) / INPUT_STD

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from unmask.errors import UnmaskError
 from unmask.evaluation.metrics import auc
 from unmask.models.faceset import FaceSet
 from unmask.models.loop import LossLog, Shuffled, budgeted_steps, optimise
@@ -99,7 +100,9 @@ def train(
     rng = seed_everything(config.seed)
     train_idx, val_idx = np.flatnonzero(~holdout), np.flatnonzero(holdout)
     if len(train_idx) == 0:
-        raise ValueError("no training faces left after the hold-out")
+        raise UnmaskError("no training faces left after the hold-out")
+    if len(val_idx) == 0:
+        raise UnmaskError("no face was held out for validation (10 % are, by path hash): give more faces")
     val_inputs, val_labels = make_batch(faces, val_idx, np.random.default_rng(config.seed + 1))
     model = FaceBlendNet()
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -114,12 +117,11 @@ def train(
         if on_step is not None:
             on_step(step, progress)
         losses.add(step, loss, optimiser)
-        if len(val_idx) and step % config.val_every == 0:
+        if step % config.val_every == 0:
             _validate(model, val_inputs, val_labels, step, result, log)
     losses.flush()
     result.seconds = time.monotonic() - start
-    if len(val_idx):
-        _validate(model, val_inputs, val_labels, result.steps, result, log)
+    _validate(model, val_inputs, val_labels, result.steps, result, log)
     model.eval()
     return result
 
