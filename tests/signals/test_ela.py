@@ -7,14 +7,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
+from tests.signals.pasted import faces_in, inner_face, run_saved
 from unmask import samples
-from unmask.config import ScanOptions
-from unmask.faces import analyze, regions
 from unmask.faces.types import FaceAnalysis
 from unmask.media import decode
 from unmask.pipeline import run_signal
@@ -37,31 +35,13 @@ def photo() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def faces(photo: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> FaceAnalysis:
-    path = tmp_path_factory.mktemp("ela") / "face.png"
-    Image.fromarray(photo).save(path)
-    found = analyze(decode(path))
-    assert found.usable_tracks()
-    return found
-
-
-def inner_face(faces: FaceAnalysis, shape: tuple[int, ...]) -> np.ndarray:
-    """The inner face (outline shrunk to 85 %) as an H x W x 1 boolean mask: what a swap replaces."""
-    oval = faces.tracks[0].faces[0].points(regions.FACE_OVAL)
-    centre = oval.mean(axis=0)
-    mask = np.zeros(shape[:2], np.uint8)
-    cv2.fillPoly(mask, [np.round(centre + 0.85 * (oval - centre)).astype(np.int32)], 1)
-    return mask.astype(bool)[..., None]
+    return faces_in(photo, tmp_path_factory.mktemp("ela"))
 
 
 def run_ela(
     pixels: np.ndarray, path: Path, faces: FaceAnalysis | None, quality: int = 90, artifacts: bool = False
 ) -> SignalResult:
-    if path.suffix == ".png":
-        Image.fromarray(pixels).save(path)
-    else:
-        Image.fromarray(pixels).save(path, quality=quality)
-    ctx = AnalysisContext(media=decode(path), faces=faces, options=ScanOptions(artifacts=artifacts))
-    return run_signal(get_signal("ela"), ctx)
+    return run_saved("ela", pixels, path, faces, quality, artifacts)
 
 
 @pytest.mark.parametrize("source_quality", [40, 60])
