@@ -20,10 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from unmask.batch.cli import batch_command
 from unmask.batch.files import select_files
 from unmask.config import DecodeLimits, ScanOptions
 from unmask.errors import MediaError, UnmaskError
 from unmask.evaluation.cli import eval_command
+from unmask.lab.cli import lab_group
 from unmask.ledger.cli import ledger_group
 from unmask.models.cli import train_group
 from unmask.pipeline import scan
@@ -31,6 +33,7 @@ from unmask.provenance.cli import keys_group, sign_command, verify_command
 from unmask.report.html import report_filename, write_html
 from unmask.report.model import Report, json_schema
 from unmask.report.terminal import Failure, detail, summary_table
+from unmask.server.cli import serve_command
 from unmask.signals import signal_classes
 from unmask.signals.registry import check_signal_names
 from unmask.version import __version__
@@ -261,3 +264,6 @@ main.add_command(ledger_group)
 main.add_command(keys_group)
 main.add_command(sign_command)
 main.add_command(verify_command)
+main.add_command(lab_group)
+main.add_command(serve_command)
+main.add_command(batch_command)

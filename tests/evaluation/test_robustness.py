@@ -37,3 +37,24 @@ def test_video_and_audio_reencodes_keep_streams_and_duration(tmp_path: Path) -> 
         assert stream.codec_context.name == "aac" and float(out.duration or 0) / 1e6 == pytest.approx(1.0, abs=0.1)
     with pytest.raises(MediaError, match="no video stream"):
         h264_crf28(speech, tmp_path)
+
+
+def test_mp3_and_telephone_copies_of_speech(tmp_path: Path) -> None:
+    import numpy as np
+
+    from unmask.evaluation.robustness import mp3_64k, telephone_8k
+    from unmask.media.speech import load_speech
+
+    speech = samples.speech_wav(tmp_path / "speech.wav", seconds=1.0)
+    with av.open(str(mp3_64k(speech, tmp_path))) as out:
+        stream = out.streams.audio[0]
+        assert stream.codec_context.name.startswith("mp3") and 56_000 <= (stream.bit_rate or 0) <= 72_000
+    phone = telephone_8k(speech, tmp_path)
+    with av.open(str(phone)) as out:
+        stream = out.streams.audio[0]
+        assert (stream.codec_context.name, stream.rate) == ("pcm_mulaw", 8000)
+    band = np.abs(np.fft.rfft(load_speech(phone))) ** 2
+    freqs = np.fft.rfftfreq(2 * (len(band) - 1), 1 / 16_000)
+    assert band[freqs > 4000].sum() < 1e-3 * band.sum()  # nothing above the 8 kHz line's Nyquist
+    with pytest.raises(MediaError):
+        mp3_64k(samples.camera_photo(tmp_path / "photo.jpg", 64, 64), tmp_path)

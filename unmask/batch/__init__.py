@@ -1,1 +1,2 @@
-"""Batch scanning: finding the files to scan and running many scans (in-process now, Ray later)."""
+"""Batch scanning: which files a batch scans (``files``, ``inputs``) and ``unmask batch``, the same scan over
+a whole collection on Ray Data (``ray_run``), written resumably to Parquet (``results``, ``resume``)."""

@@ -3,7 +3,8 @@
 Each transform writes a new file into a folder the caller owns (a temporary one in ``unmask eval``):
 images are decoded the way a scan decodes them (upright RGB) and re-encoded, so the transformed file
 carries no metadata, exactly as on most platforms; videos are re-encoded with x264 and their sound with
-AAC; audio is re-encoded as 64 kb/s AAC. A detector that only reads metadata or codec traces loses
+AAC; audio is re-encoded as 64 kb/s AAC and as 64 kb/s MP3, and squeezed into an 8 kHz telephone band
+(300-3400 Hz, G.711 mu-law). A detector that only reads metadata or codec traces loses
 its evidence here, which is the point of measuring it.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 import av
 import numpy as np
 from PIL import Image
+from scipy.signal import resample_poly
 
 from unmask.config import DecodeLimits
 from unmask.errors import MediaError
@@ -28,6 +30,7 @@ JPEG_QUALITY = 75
 RESIZE_FACTOR = 0.5
 H264_CRF = 28
 AUDIO_BITRATE = 64_000
+PHONE_RATE = 8_000
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,44 @@ def aac_64k(source: Path, folder: Path) -> Path:
     return target
 
 
+def mp3_64k(source: Path, folder: Path) -> Path:
+    """The first audio track re-encoded as 64 kb/s MP3 (LAME): the commonest way speech is shared."""
+    target = folder / f"{source.stem}.mp3-64.mp3"
+    try:
+        with av.open(str(source)) as inp, av.open(str(target), "w", format="mp3") as out:
+            if not inp.streams.audio:
+                raise MediaError(source, "no audio stream to re-encode")
+            ain = inp.streams.audio[0]
+            aout = out.add_stream("libmp3lame", rate=ain.rate or 44_100)
+            aout.bit_rate = AUDIO_BITRATE
+            _transcode(inp, out, {ain: aout})
+    except MediaError:
+        raise
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        raise MediaError(source, f"could not re-encode as MP3: {short_av_error(exc)}") from None
+    return target
+
+
+def telephone_8k(source: Path, folder: Path) -> Path:
+    """The sound as a narrow-band phone call hands it on: 300-3400 Hz, 8 kHz, G.711 mu-law in a WAV."""
+    from unmask.media.speech import load_speech, telephone_band
+
+    target = folder / f"{source.stem}.phone8k.wav"
+    samples = resample_poly(telephone_band(load_speech(source)), 1, 2)
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)[None, :]
+    try:
+        with av.open(str(target), "w", format="wav") as out:
+            stream = out.add_stream("pcm_mulaw", rate=PHONE_RATE)
+            stream.layout = "mono"
+            frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+            frame.sample_rate = PHONE_RATE
+            out.mux(stream.encode(frame))
+            out.mux(stream.encode(None))
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        raise MediaError(source, f"could not write the telephone-band copy: {short_av_error(exc)}") from None
+    return target
+
+
 def _transcode(inp: av.container.InputContainer, out: av.container.OutputContainer, streams: dict[Any, Any]) -> None:
     """Decode the given input streams and encode each frame into its output stream, then flush."""
     for packet in inp.demux(*streams):
@@ -123,4 +164,6 @@ TRANSFORMS: tuple[Transform, ...] = (
     Transform("resize-0.5x", "image", resize_half),
     Transform("h264-crf28", "video", h264_crf28),
     Transform("aac-64k", "audio", aac_64k),
+    Transform("mp3-64k", "audio", mp3_64k),
+    Transform("phone-8k", "audio", telephone_8k),
 )

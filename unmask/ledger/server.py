@@ -147,7 +147,7 @@ def _checkpoint(ledger: Ledger) -> CheckpointOut:
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))]
 
 
-def _require_token(token: str | None) -> Callable[[HTTPAuthorizationCredentials | None], None]:
+def require_token(token: str | None) -> Callable[[HTTPAuthorizationCredentials | None], None]:
     """A dependency: 401 (with a Bearer challenge) without credentials, 403 with wrong ones."""
 
     def check(credentials: Credentials) -> None:
@@ -247,7 +247,7 @@ def ledger_router(matcher: Matcher, token: str | None, max_upload_bytes: int = D
     """The ledger's routes over an open :class:`Matcher` (and its ledger), mountable anywhere."""
     ledger = matcher.ledger
     router = APIRouter(prefix=PREFIX, tags=["ledger"])
-    authorized = Depends(_require_token(token))
+    authorized = Depends(require_token(token))
 
     @router.post("/entries", dependencies=[authorized])
     def append(body: RecordIn | list[RecordIn]) -> AppendOut:

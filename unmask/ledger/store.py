@@ -14,6 +14,7 @@ writers take ``SELECT ... FOR UPDATE`` on the head row. Either way appends are s
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,9 +109,10 @@ def entry_from_row(row: dict[str, Any]) -> Entry:
 
 
 def resolve_url(location: str | Path | None) -> str:
-    """A database URL from a URL, a SQLite file path, a data directory, or None (the default)."""
+    """A database URL from a URL, a SQLite file path, a data directory, or None: ``$UNMASK_LEDGER`` when
+    set (how ``unmask serve`` points its scan processes at a PostgreSQL ledger), else the data directory."""
     if location is None:
-        location = data_dir()
+        location = os.environ.get("UNMASK_LEDGER") or data_dir()
     if isinstance(location, str) and "://" in location:
         return location.replace("postgresql://", "postgresql+psycopg://", 1)
     path = Path(location).expanduser()

@@ -162,5 +162,7 @@ def fusion_command(data: tuple[Path, ...], out: Path | None, cache: Path | None,
 
 
 from unmask.models.gan_cli import gan_fingerprint_command  # noqa: E402
+from unmask.models.voice_cli import voice_command  # noqa: E402
 
 train_group.add_command(gan_fingerprint_command)
+train_group.add_command(voice_command)

@@ -18,19 +18,28 @@ from unmask.models.network_spec import INPUT_NAME, OUTPUT_NAME
 OPSET = 17
 
 
-def export_onnx(model: nn.Module, path: Path, size: int = CROP_SIZE) -> Path:
+def export_onnx(
+    model: nn.Module,
+    path: Path,
+    size: int = CROP_SIZE,
+    example: torch.Tensor | None = None,
+    input_name: str = INPUT_NAME,
+    dynamic: dict[int, str] | None = None,
+) -> Path:
     """Write ``model`` (eval mode) as ONNX with a dynamic batch: input ``face`` N x 3 x size x size
-    (normalised, see :mod:`unmask.models.network`), output ``logit`` N."""
+    (normalised, see :mod:`unmask.models.network`), output ``logit`` N. A model with another input
+    (the voice model's spectrograms) passes its ``example``, ``input_name`` and extra ``dynamic`` axes."""
     model.eval()
     path.parent.mkdir(parents=True, exist_ok=True)
-    example = torch.zeros(1, 3, size, size)
+    if example is None:
+        example = torch.zeros(1, 3, size, size)
     torch.onnx.export(
         model,
         (example,),
         str(path),
-        input_names=[INPUT_NAME],
+        input_names=[input_name],
         output_names=[OUTPUT_NAME],
-        dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+        dynamic_axes={input_name: {0: "batch", **(dynamic or {})}, OUTPUT_NAME: {0: "batch"}},
         opset_version=OPSET,
         dynamo=False,
     )
@@ -41,7 +50,7 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def parity_gap(model: nn.Module, path: Path, inputs: torch.Tensor) -> float:
+def parity_gap(model: nn.Module, path: Path, inputs: torch.Tensor, input_name: str = INPUT_NAME) -> float:
     """Largest absolute difference between torch's and onnxruntime's logits on ``inputs``."""
     import onnxruntime as ort
 
@@ -49,7 +58,7 @@ def parity_gap(model: nn.Module, path: Path, inputs: torch.Tensor) -> float:
     with torch.no_grad():
         expected = model(inputs).numpy()
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    (got,) = session.run([OUTPUT_NAME], {INPUT_NAME: inputs.numpy().astype(np.float32)})
+    (got,) = session.run([OUTPUT_NAME], {input_name: inputs.numpy().astype(np.float32)})
     return float(np.max(np.abs(np.asarray(got) - expected)))
 
 

@@ -1,0 +1,53 @@
+"""Pasting a face back: the mask is the truth about which pixels changed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unmask.lab.identities import FaceSample, find_identities, load_faces
+from unmask.lab.paste import face_mask, match_colour, paste_face
+
+from .conftest import write_identities
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> tuple[FaceSample, FaceSample]:
+    ann, bea = find_identities(write_identities(tmp_path_factory.mktemp("paste")))
+    rng = np.random.default_rng(0)
+    return load_faces(ann, 1, 64, rng)[0], load_faces(bea, 1, 64, rng)[0]
+
+
+def test_only_masked_pixels_change(two: tuple[FaceSample, FaceSample]) -> None:
+    target, donor = two
+    pasted = paste_face(target.frame, target.face, target.matrix, donor.crop)
+    changed = np.abs(pasted.image.astype(int) - target.frame).max(axis=2) > 0
+    inside = pasted.mask > 0
+    assert set(np.unique(pasted.mask)) == {0, 255}
+    assert 0.01 < inside.mean() < 0.5 and changed.sum() > 0.5 * inside.sum()
+    assert not (changed & ~inside).any()
+
+
+def test_the_mask_covers_the_inner_face(two: tuple[FaceSample, FaceSample]) -> None:
+    target, _ = two
+    pasted = paste_face(target.frame, target.face, target.matrix, target.crop)
+    for x, y in target.face.points((1, 13, 33, 263)):  # nose tip, upper lip, both outer eye corners
+        assert pasted.mask[round(y), round(x)] == 255
+    outline = face_mask(target.face, target.frame.shape, shrink=1.0) > 0
+    assert not (pasted.mask.astype(bool) & ~outline).any()
+
+
+def test_pasting_a_face_onto_itself_changes_little(two: tuple[FaceSample, FaceSample]) -> None:
+    target, _ = two
+    pasted = paste_face(target.frame, target.face, target.matrix, target.crop)
+    inside = pasted.mask > 0
+    assert np.abs(pasted.image.astype(float) - target.frame)[inside].mean() < 8  # only the 64 px round trip
+
+
+def test_colour_correction_matches_the_targets_statistics() -> None:
+    rng = np.random.default_rng(1)
+    source = rng.integers(0, 120, (32, 32, 3), dtype=np.uint8)
+    target = rng.integers(100, 255, (32, 32, 3), dtype=np.uint8)
+    mask = np.full((32, 32), 255, np.uint8)
+    corrected = match_colour(source, target, mask)
+    assert abs(corrected.mean() - target.mean()) < 6 < abs(source.mean() - target.mean())

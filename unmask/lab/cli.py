@@ -1,0 +1,178 @@
+"""``unmask lab swap-bench`` and ``unmask lab gan-bench``: labelled, watermarked benchmark fakes.
+
+Both take a *folder* of benchmark faces (the training data, e.g. ``../shared/data/train/videos_real``),
+never a single photo or video: there is deliberately no way to swap a face in a file a user names.
+Every picture written is watermarked, C2PA-signed (with the development identity ``unmask keys init``
+makes; it is created if missing) and registered in the ledger. Exit codes: 0 done; 1 the lab could not
+run on the folder (one line says why); 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from unmask.errors import UnmaskError
+
+if TYPE_CHECKING:
+    from unmask.lab.make import BenchResult
+
+EXIT_FAILED = 1
+TINY_STEPS = 30
+"""``--tiny``: a few steps and faces, for tests and smoke runs (seconds, not minutes)."""
+
+
+def _common(function: click.decorators.FC) -> click.decorators.FC:
+    options = [
+        click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path)),
+        click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same faces and weights."),
+        click.option("--steps", type=click.IntRange(min=1), default=None, help="Training steps (per model)."),
+        click.option("--minutes", type=float, default=5.0, show_default=True, help="Time cap per model."),
+        click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True),
+        click.option("--tiny", is_flag=True, help="Tiny configuration (tests, smoke runs): a few steps and faces."),
+        click.option("--ledger", default=None, help="Ledger database URL or path (default: the local ledger)."),
+        click.option(
+            "--keys",
+            "keys_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Signing identity folder (default: <data dir>/c2pa; made if missing).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@click.group("lab")
+def lab_group() -> None:
+    """Make labelled benchmark fakes from benchmark identities (watermarked, signed, registered)."""
+
+
+@lab_group.command("swap-bench")
+@click.option(
+    "--identities",
+    "identities_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of benchmark identities: one video each, one sub-folder of pictures each, or NAME_NNN pictures.",
+)
+@click.option("--count", type=click.IntRange(min=2), default=2, show_default=True, help="Identities to train on.")
+@click.option("--faces", type=click.IntRange(min=4), default=80, show_default=True, help="Training faces per identity.")
+@click.option(
+    "--pairs", type=click.IntRange(min=1), default=10, show_default=True, help="Real/fake pairs per identity."
+)
+@click.option("--size", type=click.Choice(["64", "128"]), default="64", show_default=True, help="Face crop size (px).")
+@_common
+def swap_bench_command(
+    identities_dir: Path,
+    count: int,
+    faces: int,
+    pairs: int,
+    size: str,
+    out_dir: Path,
+    seed: int,
+    steps: int | None,
+    minutes: float,
+    threads: int,
+    tiny: bool,
+    ledger: str | None,
+    keys_dir: Path | None,
+) -> None:
+    """Shared-encoder / per-identity-decoder face swaps pasted into the target frames, with masks."""
+    from unmask.lab.make import SwapBenchConfig, make_swap_bench
+    from unmask.lab.swap import TrainConfig
+
+    train = TrainConfig(steps=steps or (TINY_STEPS if tiny else 2000), minutes=minutes, seed=seed)
+    config = SwapBenchConfig(
+        count, min(faces, 8) if tiny else faces, min(pairs, 2) if tiny else pairs, int(size), train
+    )
+    with _running(threads, "training the swap autoencoder") as on_step:
+        result = make_swap_bench(
+            identities_dir, out_dir, config, keys_directory=keys_dir, ledger=ledger, say=_say, on_step=on_step
+        )
+    _done(result)
+
+
+@lab_group.command("gan-bench")
+@click.option(
+    "--faces",
+    "faces_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of benchmark face pictures (searched recursively).",
+)
+@click.option("--count", type=click.IntRange(min=16), default=400, show_default=True, help="Real faces to load.")
+@click.option("--samples", type=click.IntRange(min=1), default=40, show_default=True, help="Pictures of each kind.")
+@click.option("--out-size", type=click.IntRange(min=64, max=256), default=128, show_default=True)
+@_common
+def gan_bench_command(
+    faces_dir: Path,
+    count: int,
+    samples: int,
+    out_size: int,
+    out_dir: Path,
+    seed: int,
+    steps: int | None,
+    minutes: float,
+    threads: int,
+    tiny: bool,
+    ledger: str | None,
+    keys_dir: Path | None,
+) -> None:
+    """DCGAN faces and autoencoder reconstructions beside held-out real face crops."""
+    from unmask.lab.gan import GanConfig
+    from unmask.lab.make import GanBenchConfig, make_gan_bench
+    from unmask.lab.swap import TrainConfig
+
+    n = steps or (TINY_STEPS if tiny else 0)
+    gan = GanConfig(seed=seed, minutes=minutes, **({"steps": n} if n else {}))
+    autoencoder = TrainConfig(seed=seed, minutes=minutes, **({"steps": n} if n else {"steps": 1500}))
+    if tiny:
+        count, samples = min(count, 24), min(samples, 3)
+    config = GanBenchConfig(count, samples, out_size, gan, replace(autoencoder, batch=16))
+    with _running(threads, "training the DCGAN, then the autoencoder") as on_step:
+        result = make_gan_bench(
+            faces_dir, out_dir, config, keys_directory=keys_dir, ledger=ledger, say=_say, on_step=on_step
+        )
+    _done(result)
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)
+
+
+@contextmanager
+def _running(threads: int, title: str) -> Iterator[Callable[[int, int], None]]:
+    """Torch on ``threads`` CPU threads; a lab failure becomes one line and exit code 1."""
+    import torch
+
+    torch.set_num_threads(threads)
+    _say(title)
+
+    def on_step(step: int, total: int) -> None:
+        if step % 100 == 0:
+            _say(f"  step {step}/{total}")
+
+    try:
+        yield on_step
+    except UnmaskError as error:
+        click.echo(click.style(str(error), fg="magenta"), err=True)
+        sys.exit(EXIT_FAILED)
+
+
+def _done(result: BenchResult) -> None:
+    real = sum(f.label == "real" for f in result.files)
+    fake = len(result.files) - real
+    marked = sum(f.watermark_checked for f in result.files)
+    click.echo(
+        f"{result.out_dir}: {real} real + {fake} fake pictures, all C2PA-signed and in the ledger "
+        f"({marked}/{len(result.files)} watermarks read back); labels in {result.manifest.name}, "
+        f"curves in {result.curves.name}"
+    )

@@ -1,0 +1,81 @@
+"""Put a swapped face back into its target frame, the way face-swap tools do, and record which pixels changed.
+
+Steps, as in Deepfakes/faceswap and DeepFaceLab's merger:
+
+1. warp the swapped crop back into the frame with the inverse of the alignment transform;
+2. mask from landmarks: the face outline (MediaPipe's face oval) pulled slightly inwards, cut to where
+   the crop covers the frame;
+3. colour correction: match the swapped face's Lab mean and spread inside the mask to the target's
+   (Reinhard et al. 2001), so the skin tone is the target's;
+4. seamless blending (Poisson image editing, Perez et al. 2003, ``cv2.seamlessClone``), which removes
+   the seam by matching gradients at the mask border.
+
+The returned mask is the ground truth of the benchmark: every pixel that differs from the target frame
+lies inside it (seamless cloning changes pixels only inside its mask).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from unmask.faces import regions
+from unmask.faces.types import Face
+
+MASK_SHRINK = 0.92
+"""The outline is pulled towards its centre by this factor: swaps replace the inner face, not the jaw line."""
+
+
+@dataclass(frozen=True)
+class Pasted:
+    """The composite frame and the mask (uint8, 255 = replaced) of the pixels it replaced."""
+
+    image: np.ndarray
+    mask: np.ndarray
+
+
+def face_mask(face: Face, shape: tuple[int, ...], shrink: float = MASK_SHRINK) -> np.ndarray:
+    """The face outline from landmarks as a uint8 mask (255 inside), pulled inwards by ``shrink``."""
+    oval = face.points(regions.FACE_OVAL)
+    centre = oval.mean(axis=0)
+    hull = cv2.convexHull(np.round(centre + shrink * (oval - centre)).astype(np.int32))
+    mask = np.zeros(shape[:2], np.uint8)
+    cv2.fillConvexPoly(mask, hull, 255)
+    return mask
+
+
+def match_colour(source: np.ndarray, target: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``source`` with the Lab mean and standard deviation of ``target`` inside ``mask`` (Reinhard transfer)."""
+    inside = mask > 0
+    if inside.sum() < 16:
+        return source
+    src = cv2.cvtColor(source, cv2.COLOR_RGB2LAB).astype(np.float32)
+    dst = cv2.cvtColor(target, cv2.COLOR_RGB2LAB).astype(np.float32)
+    s_mean, s_std = src[inside].mean(axis=0), src[inside].std(axis=0) + 1e-3
+    d_mean, d_std = dst[inside].mean(axis=0), dst[inside].std(axis=0)
+    out = (src - s_mean) / s_std * d_std + d_mean
+    return cv2.cvtColor(np.clip(out, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
+
+
+def paste_face(frame: np.ndarray, face: Face, matrix: np.ndarray, swapped: np.ndarray) -> Pasted:
+    """Blend the ``swapped`` crop (made with alignment ``matrix``) over ``face`` in ``frame``."""
+    height, width = frame.shape[:2]
+    size = swapped.shape[0]
+    inverse = cv2.invertAffineTransform(matrix)
+    warped = cv2.warpAffine(swapped, inverse, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    covered = cv2.warpAffine(np.full((size, size), 255, np.uint8), inverse, (width, height), flags=cv2.INTER_NEAREST)
+    mask = face_mask(face, frame.shape) & cv2.erode(covered, np.ones((5, 5), np.uint8))
+    mask[:2, :], mask[-2:, :], mask[:, :2], mask[:, -2:] = 0, 0, 0, 0  # Poisson needs a border around the mask
+    if mask.sum() == 0:
+        return Pasted(frame.copy(), mask)
+    corrected = match_colour(warped, frame, mask)
+    x, y, w, h = cv2.boundingRect(mask)
+    centre = (x + w // 2, y + h // 2)
+    # a copy: seamlessClone overwrites the mask it is given
+    blended = cv2.seamlessClone(corrected, frame, mask.copy(), centre, cv2.NORMAL_CLONE)
+    # seamlessClone rounds the placement of odd-sized masks; keep exactly the masked pixels so the mask is
+    # the truth about which pixels were replaced
+    image = np.where(mask[..., None] > 0, blended, frame)
+    return Pasted(image, mask)
