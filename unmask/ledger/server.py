@@ -37,7 +37,7 @@ from unmask.version import __version__
 PREFIX = "/api/ledger"
 DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
 MAX_BATCH = 10_000
-_MULTIPART_SLACK = 16 * 1024  # boundaries and part headers around the file itself
+MULTIPART_SLACK = 16 * 1024  # boundaries, part headers and the few form fields around the file
 _HEX64 = r"^[0-9a-fA-F]{64}$"
 
 Hex64 = Annotated[str, Field(pattern=_HEX64, description="64 hex digits")]
@@ -161,24 +161,31 @@ def require_token(token: str | None) -> Callable[[HTTPAuthorizationCredentials |
     return check
 
 
+def too_large(max_bytes: int) -> HTTPException:
+    return HTTPException(413, f"upload is larger than the {max_bytes} byte limit")
+
+
 async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
-    """The request body, refused with 413 the moment it passes ``limit`` bytes."""
+    """The request body, refused with 413 the moment it passes ``limit`` bytes (nothing unbounded is kept)."""
     received = 0
     async for chunk in request.stream():
         received += len(chunk)
         if received > limit:
-            raise HTTPException(413, f"upload is larger than the {limit - _MULTIPART_SLACK} byte limit")
+            raise too_large(limit - MULTIPART_SLACK)
         yield chunk
 
 
-async def _receive_upload(request: Request, max_upload_bytes: int) -> tuple[Path, int]:
-    """Stream the multipart ``file`` field to a temporary file; returns its path and size."""
-    limit = max_upload_bytes + _MULTIPART_SLACK
+async def multipart_file(request: Request, max_bytes: int) -> tuple[UploadFile, dict[str, str]]:
+    """The multipart ``file`` field and the form's text fields, for every upload route (ledger and scans).
+
+    Why one reader: the size limit must hold while the body streams in (413 before anything unbounded is
+    kept, also for chunked bodies with no Content-Length), and a malformed body or a missing file must get
+    the same 422 everywhere. The caller owns the returned upload and closes it.
+    """
+    limit = max_bytes + MULTIPART_SLACK
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:  # refuse before reading anything
-        raise HTTPException(413, f"upload is larger than the {max_upload_bytes} byte limit")
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise HTTPException(415, "send the file as multipart/form-data in a field named 'file'")
+        raise too_large(max_bytes)
     parser = MultiPartParser(request.headers, _limited(request, limit), max_files=1, max_fields=8)
     try:
         form = await parser.parse()
@@ -187,6 +194,14 @@ async def _receive_upload(request: Request, max_upload_bytes: int) -> tuple[Path
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise HTTPException(422, "no file in the multipart field 'file'")
+    return upload, {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+async def _receive_upload(request: Request, max_upload_bytes: int) -> tuple[Path, int]:
+    """Stream the multipart ``file`` field to a temporary file; returns its path and size."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise HTTPException(415, "send the file as multipart/form-data in a field named 'file'")
+    upload, _ = await multipart_file(request, max_upload_bytes)
     return await run_in_threadpool(_save, upload, max_upload_bytes)
 
 

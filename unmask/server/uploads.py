@@ -13,23 +13,21 @@ import hashlib
 import os
 import re
 import uuid
-from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
 
 from unmask.config import DecodeLimits
 from unmask.errors import MediaError, MediaLimitError, UnsupportedMediaError
+from unmask.ledger.server import multipart_file, too_large
 from unmask.media.container import audio_stream, open_container, video_stream
 from unmask.media.image import decode_image
 from unmask.media.sniff import HEAD_BYTES, describe_unknown, sniff
 from unmask.media.types import MediaKind
 
-MULTIPART_SLACK = 16 * 1024  # boundaries, part headers and the few form fields around the file
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,10}")
 _CHUNK = 1 << 20
 
@@ -52,35 +50,9 @@ def display_name(filename: str | None) -> str:
     return name[:200] or "upload"
 
 
-def too_large(limit: int) -> HTTPException:
-    return HTTPException(413, f"upload is larger than the {limit} byte limit")
-
-
-async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
-    """The request body, refused with 413 the moment it passes ``limit`` bytes (nothing unbounded is kept)."""
-    received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise too_large(limit - MULTIPART_SLACK)
-        yield chunk
-
-
 async def receive(request: Request, uploads: Path, max_bytes: int) -> Stored:
     """Parse a multipart body with a ``file`` field and store the file under its SHA-256."""
-    limit = max_bytes + MULTIPART_SLACK
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:  # refuse before reading anything
-        raise too_large(max_bytes)
-    parser = MultiPartParser(request.headers, _limited(request, limit), max_files=1, max_fields=8)
-    try:
-        form = await parser.parse()
-    except MultiPartException as exc:
-        raise HTTPException(422, f"malformed multipart body: {exc.message}") from None
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise HTTPException(422, "no file in the multipart field 'file'")
-    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    upload, fields = await multipart_file(request, max_bytes)
     try:
         return await run_in_threadpool(_store, upload, uploads, max_bytes, fields)
     finally:
