@@ -26,7 +26,7 @@ from unmask.errors import UnmaskError
 from unmask.models.faceset import holdout_mask, image_files
 from unmask.models.gan_network import GanFingerprintNet
 from unmask.models.gan_spec import PATCH, cut, grid_boxes, patch_inputs
-from unmask.models.loop import LossLog, Shuffled, budgeted_steps, optimise
+from unmask.models.loop import BudgetConfig, LossLog, Shuffled, budgeted_steps, optimise
 from unmask.models.train import roc_auc, seed_everything
 from unmask.models.upsampling import TinyAutoencoder, random_crop, train_autoencoder, training_pair
 
@@ -36,18 +36,10 @@ VAL_PATCHES = 16
 
 
 @dataclass(frozen=True)
-class GanTrainConfig:
-    steps: int = 100_000
-    minutes: float = 20.0
-    seed: int = 0
-    pairs: int = 32
-    """Real patches per step; each comes with a pseudo-fake patch of the same picture."""
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
+class GanTrainConfig(BudgetConfig):
+    """``pairs``: real patches per step, each with a pseudo-fake patch of the same picture."""
+
     autoencoder_seconds: float = 60.0
-    log_every: int = 50
-    val_every: int = 500
-    threads: int = 1
 
 
 @dataclass

@@ -10,12 +10,29 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
 Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """The knobs every detector's training run has; each detector's config overrides the defaults it needs."""
+
+    steps: int = 100_000
+    minutes: float = 20.0
+    seed: int = 0
+    pairs: int = 32
+    """Real items per step; each comes with as many fake (or pseudo-fake) ones."""
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    log_every: int = 50
+    val_every: int = 500
+    threads: int = 1
 
 
 def budgeted_steps(

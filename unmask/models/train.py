@@ -22,7 +22,7 @@ from torch import nn
 from unmask.errors import UnmaskError
 from unmask.evaluation.metrics import auc
 from unmask.models.faceset import FaceSet
-from unmask.models.loop import LossLog, Shuffled, budgeted_steps, optimise
+from unmask.models.loop import BudgetConfig, LossLog, Shuffled, budgeted_steps, optimise
 from unmask.models.network import FaceBlendNet, normalise
 from unmask.models.synthesis import training_pair
 
@@ -30,14 +30,10 @@ Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    steps: int = 100_000
+class TrainConfig(BudgetConfig):
     minutes: float = 30.0
-    seed: int = 0
     pairs: int = 16
     """Real faces per step; each comes with its pseudo-fake, so a batch holds twice as many crops."""
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
     log_every: int = 25
     val_every: int = 400
     threads: int = 2

@@ -22,7 +22,7 @@ from unmask.errors import UnmaskError
 from unmask.evaluation.metrics import auc, eer
 from unmask.media.speech import narrow_band, speech_segments, telephone_band
 from unmask.models.faceset import holdout_mask
-from unmask.models.loop import LossLog, Shuffled, budgeted_steps, optimise
+from unmask.models.loop import BudgetConfig, LossLog, Shuffled, budgeted_steps, optimise
 from unmask.models.train import seed_everything
 from unmask.models.voice_data import Clips
 from unmask.models.voice_network import VoiceNet
@@ -34,17 +34,8 @@ MAX_VAL_SEGMENTS = 6
 
 
 @dataclass(frozen=True)
-class VoiceTrainConfig:
-    steps: int = 100_000
-    minutes: float = 20.0
-    seed: int = 0
-    pairs: int = 32
-    """Real clips per step, and as many synthetic ones."""
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
-    log_every: int = 50
-    val_every: int = 500
-    threads: int = 1
+class VoiceTrainConfig(BudgetConfig):
+    """``pairs``: real clips per step, and as many synthetic ones."""
 
 
 @dataclass
