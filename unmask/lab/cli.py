@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from unmask.errors import UnmaskError
 
@@ -155,13 +157,23 @@ def _running(threads: int, title: str) -> Iterator[Callable[[int, int], None]]:
 
     torch.set_num_threads(threads)
     _say(title)
+    bar = Progress(
+        TextColumn("training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("steps (or until the --minutes cap)"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("training", total=None)
 
     def on_step(step: int, total: int) -> None:
-        if step % 100 == 0:
-            _say(f"  step {step}/{total}")
+        bar.update(task, completed=step, total=total)  # a second model (gan-bench) starts again at step 1
 
     try:
-        yield on_step
+        with bar:
+            yield on_step
     except UnmaskError as error:
         click.echo(click.style(str(error), fg="magenta"), err=True)
         sys.exit(EXIT_FAILED)
