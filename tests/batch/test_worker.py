@@ -3,8 +3,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from unmask.batch.worker import ERROR_MEDIA, ERROR_UNREADABLE, FileTask, scan_file, sha256_of
+from unmask.batch.worker import ERROR_MEDIA, ERROR_UNREADABLE, FileTask, scan_file
 from unmask.config import ScanOptions
+from unmask.media import sha256_file
 
 OPTIONS = ScanOptions(artifacts=False, skip_signals=("provenance",))
 
@@ -12,7 +13,7 @@ OPTIONS = ScanOptions(artifacts=False, skip_signals=("provenance",))
 def test_a_scanned_file_gives_a_row_and_its_report(corpus: Path) -> None:
     row, report = scan_file(FileTask(str(corpus / "generated.png")), OPTIONS, "v1")
     assert row["error"] is None and report is not None
-    assert row["sha256"] == sha256_of(corpus / "generated.png") == json.loads(report)["input"]["sha256"]
+    assert row["sha256"] == sha256_file(corpus / "generated.png") == json.loads(report)["input"]["sha256"]
     assert row["media_type"] == "image" and row["mime"] == "image/png"
     assert row["verdict"] == "likely manipulated"  # the Stable Diffusion parameters chunk
     assert row["scores"]["metadata"] > 0.9
@@ -25,7 +26,7 @@ def test_a_corrupt_file_is_a_row_with_the_reason(corpus: Path) -> None:
     row, report = scan_file(FileTask(str(corpus / "broken.jpg")), OPTIONS, "v1")
     assert report is None
     assert row["error_kind"] == ERROR_MEDIA and "truncated" in row["error"] and "\n" not in row["error"]
-    assert row["sha256"] == sha256_of(corpus / "broken.jpg")
+    assert row["sha256"] == sha256_file(corpus / "broken.jpg")
 
 
 def test_a_file_that_cannot_be_read_is_unreadable(tmp_path: Path) -> None:
@@ -35,7 +36,7 @@ def test_a_file_that_cannot_be_read_is_unreadable(tmp_path: Path) -> None:
 
 
 def test_known_bytes_are_not_scanned_again(corpus: Path) -> None:
-    known = {sha256_of(corpus / "clip.mp4")}
+    known = {sha256_file(corpus / "clip.mp4")}
     row, report = scan_file(FileTask(str(corpus / "clip.mp4")), OPTIONS, "v1", known)
     assert row["reused"] is True and report is None and "verdict" not in row
     assert row["elapsed_ms"] < 1000  # hashed, not decoded

@@ -8,22 +8,19 @@ read or decoded becomes a row with the one-line reason, never an exception that 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import resource
 import socket
 import time
 from collections.abc import Container
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from unmask.config import ScanOptions
 from unmask.errors import MediaError
+from unmask.media import sha256_file
 from unmask.pipeline import scan
 from unmask.report.model import Report
-
-_CHUNK = 1 << 20
 
 ERROR_MEDIA = "media"
 """The bytes cannot be scanned (corrupt, unsupported, over a limit): the same bytes fail the same way."""
@@ -40,14 +37,6 @@ class FileTask:
     path: str
     size_bytes: int | None = None
     mtime_ns: int | None = None
-
-
-def sha256_of(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def worker_id() -> str:
@@ -77,7 +66,7 @@ def scan_file(
         "report_version": report_version,
     }
     try:
-        row["sha256"] = sha256_of(task.path)
+        row["sha256"] = sha256_file(task.path)
     except OSError as exc:
         return _finish(row, started, error=f"cannot read the file: {exc.strerror or exc}", kind=ERROR_UNREADABLE), None
     if row["sha256"] in known_sha256:

@@ -18,7 +18,6 @@ rule-based fuser and the JSON says why.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import zlib
@@ -37,6 +36,7 @@ from unmask.errors import MediaError
 from unmask.evaluation import metrics
 from unmask.evaluation.labels import LabelledFile, labelled_files
 from unmask.fusion.learned import FORMAT, WEIGHTS_PATH, feature_vector
+from unmask.media import sha256_file
 from unmask.report.model import SignalResult
 
 DEFAULT_CACHE = Path.home() / ".cache" / "unmask" / "fusion" / "signals.jsonl"
@@ -132,14 +132,6 @@ def heldout_metrics(y: np.ndarray, p: np.ndarray, band: tuple[float, float]) -> 
 
 
 # ---------------------------------------------------------------- the per-file signal cache
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class SignalCache:

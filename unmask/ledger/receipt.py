@@ -9,7 +9,6 @@ not dropped later. Each check yields one :class:`Check` so the CLI can print one
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from unmask.ledger import merkle
 from unmask.ledger.checkpoint import Checkpoint, CheckpointError, NoteVerifier, open_checkpoint
 from unmask.ledger.records import RECORD_FIELDS, Entry, Record
 from unmask.ledger.remote import LogClient, RemoteError, Unreachable, consistency_problem, fetch_latest
+from unmask.media import sha256_file
 
 
 class ReceiptError(ValueError):
@@ -121,15 +121,10 @@ def check_inclusion(receipt: Receipt, checkpoint: Checkpoint) -> Check:
     return Check("inclusion", True, f"entry {index} is included in the log of size {size}")
 
 
-def sha256_of(path: Path) -> str:
-    with Path(path).open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def check_file(receipt: Receipt, path: Path) -> Check:
     """The receipt is about a file only if that file's bytes are the ones registered."""
     try:
-        digest = sha256_of(path)
+        digest = sha256_file(path)
     except OSError as exc:
         return Check("file", False, f"{path}: {exc.strerror or exc}")
     if digest != receipt.entry.record.sha256:

@@ -47,8 +47,9 @@ _EXTENSIONS = {
 }
 
 
-def sha256_file(path: Path) -> str:
-    with path.open("rb") as handle:
+def sha256_file(path: str | Path) -> str:
+    """The file's SHA-256 (hex): the identity reports, the ledger, resumed batches and model cards use."""
+    with Path(path).open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 

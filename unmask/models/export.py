@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from unmask.media import sha256_file
 from unmask.models.crops import CROP_SIZE
 from unmask.models.network_spec import INPUT_NAME, OUTPUT_NAME
 
@@ -44,10 +44,6 @@ def export_onnx(
         dynamo=False,
     )
     return path
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def parity_gap(model: nn.Module, path: Path, inputs: torch.Tensor, input_name: str = INPUT_NAME) -> float:
