@@ -18,6 +18,7 @@ from typing import Any
 
 import av
 import numpy as np
+from av.audio.stream import AudioStream
 from PIL import Image
 from scipy.signal import resample_poly
 
@@ -89,37 +90,29 @@ def h264_crf28(source: Path, folder: Path) -> Path:
 
 def aac_64k(source: Path, folder: Path) -> Path:
     """The first audio track re-encoded as 64 kb/s AAC in an M4A (a voice message or a streamed clip)."""
-    target = folder / f"{source.stem}.aac64.m4a"
-    try:
-        with av.open(str(source)) as inp, av.open(str(target), "w", format="ipod") as out:
-            if not inp.streams.audio:
-                raise MediaError(source, "no audio stream to re-encode")
-            ain = inp.streams.audio[0]
-            aout = out.add_stream("aac", rate=ain.rate or 44_100)
-            aout.bit_rate = AUDIO_BITRATE
-            _transcode(inp, out, {ain: aout})
-    except MediaError:
-        raise
-    except (av.FFmpegError, ValueError, OSError) as exc:
-        raise MediaError(source, f"could not re-encode as AAC: {short_av_error(exc)}") from None
-    return target
+    return _audio_64k(source, folder / f"{source.stem}.aac64.m4a", "ipod", "aac", "AAC")
 
 
 def mp3_64k(source: Path, folder: Path) -> Path:
     """The first audio track re-encoded as 64 kb/s MP3 (LAME): the commonest way speech is shared."""
-    target = folder / f"{source.stem}.mp3-64.mp3"
+    return _audio_64k(source, folder / f"{source.stem}.mp3-64.mp3", "mp3", "libmp3lame", "MP3")
+
+
+def _audio_64k(source: Path, target: Path, container: str, codec: str, name: str) -> Path:
+    """``source``'s first audio track through ``codec`` at :data:`AUDIO_BITRATE` into ``target``."""
     try:
-        with av.open(str(source)) as inp, av.open(str(target), "w", format="mp3") as out:
+        with av.open(str(source)) as inp, av.open(str(target), "w", format=container) as out:
             if not inp.streams.audio:
                 raise MediaError(source, "no audio stream to re-encode")
             ain = inp.streams.audio[0]
-            aout = out.add_stream("libmp3lame", rate=ain.rate or 44_100)
+            aout = out.add_stream(codec, rate=ain.rate or 44_100)
+            assert isinstance(aout, AudioStream)  # an audio codec gives an audio stream
             aout.bit_rate = AUDIO_BITRATE
             _transcode(inp, out, {ain: aout})
     except MediaError:
         raise
     except (av.FFmpegError, ValueError, OSError) as exc:
-        raise MediaError(source, f"could not re-encode as MP3: {short_av_error(exc)}") from None
+        raise MediaError(source, f"could not re-encode as {name}: {short_av_error(exc)}") from None
     return target
 
 
