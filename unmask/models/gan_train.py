@@ -26,7 +26,7 @@ from unmask.errors import UnmaskError
 from unmask.models.faceset import holdout_mask, image_files
 from unmask.models.gan_network import GanFingerprintNet
 from unmask.models.gan_spec import PATCH, cut, grid_boxes, patch_inputs
-from unmask.models.loop import BudgetConfig, LossLog, Shuffled, budgeted_steps, optimise
+from unmask.models.loop import BudgetConfig, Shuffled, train_to_budget
 from unmask.models.train import roc_auc, seed_everything
 from unmask.models.upsampling import TinyAutoencoder, random_crop, train_autoencoder, training_pair
 
@@ -154,25 +154,25 @@ def train_gan(
         log(f"autoencoder trained for {time.monotonic() - start:.0f} s")
     val_reals, val_fakes = validation_set(pictures, val_idx, config.seed + 1, autoencoder)
     model = GanFingerprintNet()
-    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    loss_fn = nn.BCEWithLogitsLoss()
     result = GanTrainResult(model, 0, 0.0, len(train_idx), len(val_idx), len(gan.pixels) if gan else 0)
-    shuffled, losses = Shuffled(train_idx, rng), LossLog(result.losses, config.log_every, log)
-    for step, progress in budgeted_steps(optimiser, config.lr, config.steps, config.minutes, start):
+    shuffled = Shuffled(train_idx, rng)
+
+    def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
         inputs, labels, methods = make_batch(pictures, shuffled.take(config.pairs), rng, autoencoder)
         for method in methods:
             result.method_counts[method] = result.method_counts.get(method, 0) + 1
-        loss = optimise(model, loss_fn, optimiser, inputs, labels)
-        result.steps = step
-        if on_step is not None:
-            on_step(step, progress)
-        losses.add(step, loss, optimiser)
-        if step % config.val_every == 0:
-            validate(model, val_reals, val_fakes, gan, step, result, log)
-    losses.flush()
-    result.seconds = time.monotonic() - start
-    validate(model, val_reals, val_fakes, gan, result.steps, result, log)
-    model.eval()
+        return inputs, labels
+
+    train_to_budget(
+        model,
+        config,
+        next_batch,
+        lambda step: validate(model, val_reals, val_fakes, gan, step, result, log),
+        result,
+        log,
+        start,
+        on_step,
+    )
     return result
 
 

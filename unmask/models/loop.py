@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -74,6 +75,45 @@ def optimise(
     loss.backward()
     optimiser.step()
     return float(loss.detach())
+
+
+class RunRecord(Protocol):
+    """What :func:`train_to_budget` fills in on a detector's result."""
+
+    steps: int
+    seconds: float
+    losses: list[float]
+
+
+def train_to_budget(
+    model: nn.Module,
+    config: BudgetConfig,
+    next_batch: Callable[[], tuple[torch.Tensor, torch.Tensor]],
+    validate: Callable[[int], None],
+    result: RunRecord,
+    log: Log,
+    start: float,
+    on_step: Callable[[int, float], None] | None = None,
+) -> None:
+    """The run every detector makes: AdamW on a binary cross-entropy over ``next_batch()`` until the
+    budget is spent, the loss logged every ``log_every`` steps, ``validate(step)`` every ``val_every``
+    steps and once at the end; the model is left in eval mode."""
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = LossLog(result.losses, config.log_every, log)
+    for step, progress in budgeted_steps(optimiser, config.lr, config.steps, config.minutes, start):
+        inputs, labels = next_batch()
+        loss = optimise(model, loss_fn, optimiser, inputs, labels)
+        result.steps = step
+        if on_step is not None:
+            on_step(step, progress)
+        losses.add(step, loss, optimiser)
+        if step % config.val_every == 0:
+            validate(step)
+    losses.flush()
+    result.seconds = time.monotonic() - start
+    validate(result.steps)
+    model.eval()
 
 
 class LossLog:

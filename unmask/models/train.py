@@ -22,7 +22,7 @@ from torch import nn
 from unmask.errors import UnmaskError
 from unmask.evaluation.metrics import auc
 from unmask.models.faceset import FaceSet
-from unmask.models.loop import BudgetConfig, LossLog, Shuffled, budgeted_steps, optimise
+from unmask.models.loop import BudgetConfig, Shuffled, train_to_budget
 from unmask.models.network import FaceBlendNet, normalise
 from unmask.models.synthesis import training_pair
 
@@ -101,24 +101,19 @@ def train(
         raise UnmaskError("no face was held out for validation (10 % are, by path hash): give more faces")
     val_inputs, val_labels = make_batch(faces, val_idx, np.random.default_rng(config.seed + 1))
     model = FaceBlendNet()
-    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    loss_fn = nn.BCEWithLogitsLoss()
     result = TrainResult(model, 0, 0.0, float("nan"), len(val_idx), len(train_idx))
     start = time.monotonic()
-    shuffled, losses = Shuffled(train_idx, rng), LossLog(result.losses, config.log_every, log)
-    for step, progress in budgeted_steps(optimiser, config.lr, config.steps, config.minutes, start):
-        inputs, labels = make_batch(faces, shuffled.take(config.pairs), rng)
-        loss = optimise(model, loss_fn, optimiser, inputs, labels)
-        result.steps = step
-        if on_step is not None:
-            on_step(step, progress)
-        losses.add(step, loss, optimiser)
-        if step % config.val_every == 0:
-            _validate(model, val_inputs, val_labels, step, result, log)
-    losses.flush()
-    result.seconds = time.monotonic() - start
-    _validate(model, val_inputs, val_labels, result.steps, result, log)
-    model.eval()
+    shuffled = Shuffled(train_idx, rng)
+    train_to_budget(
+        model,
+        config,
+        lambda: make_batch(faces, shuffled.take(config.pairs), rng),
+        lambda step: _validate(model, val_inputs, val_labels, step, result, log),
+        result,
+        log,
+        start,
+        on_step,
+    )
     return result
 
 

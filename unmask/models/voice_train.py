@@ -22,7 +22,7 @@ from unmask.errors import UnmaskError
 from unmask.evaluation.metrics import auc, eer
 from unmask.media.speech import narrow_band, speech_segments, telephone_band
 from unmask.models.faceset import holdout_mask
-from unmask.models.loop import BudgetConfig, LossLog, Shuffled, budgeted_steps, optimise
+from unmask.models.loop import BudgetConfig, Shuffled, train_to_budget
 from unmask.models.train import seed_everything
 from unmask.models.voice_data import Clips
 from unmask.models.voice_network import VoiceNet
@@ -112,25 +112,23 @@ def train_voice(
         raise UnmaskError("training needs real and synthetic clips outside the hold-out")
     start = time.monotonic()
     model = VoiceNet()
-    optimiser = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    loss_fn = nn.BCEWithLogitsLoss()
     result = VoiceTrainResult(model, 0, 0.0, len(real_idx) + len(fake_idx), len(val_idx))
     reals, fakes = Shuffled(real_idx, rng), Shuffled(fake_idx, rng)
-    losses = LossLog(result.losses, config.log_every, log)
-    for step, progress in budgeted_steps(optimiser, config.lr, config.steps, config.minutes, start):
+
+    def next_batch() -> tuple[torch.Tensor, torch.Tensor]:
         indices = np.r_[reals.take(config.pairs), fakes.take(config.pairs)]
-        inputs, targets = make_batch(clips, copies, indices, rng)
-        loss = optimise(model, loss_fn, optimiser, inputs, targets)
-        result.steps = step
-        if on_step is not None:
-            on_step(step, progress)
-        losses.add(step, loss, optimiser)
-        if step % config.val_every == 0:
-            validate(model, clips, val_idx, step, result, log)
-    losses.flush()
-    result.seconds = time.monotonic() - start
-    validate(model, clips, val_idx, result.steps, result, log)
-    model.eval()
+        return make_batch(clips, copies, indices, rng)
+
+    train_to_budget(
+        model,
+        config,
+        next_batch,
+        lambda step: validate(model, clips, val_idx, step, result, log),
+        result,
+        log,
+        start,
+        on_step,
+    )
     return result
 
 
