@@ -14,13 +14,13 @@ from unmask.faces import analyze
 from unmask.media import decode
 from unmask.models.crops import face_crop_with_points
 from unmask.models.faceset import largest_face
-from unmask.models.runtime import face_blend_available, face_blend_probabilities
+from unmask.models.runtime import FACE_BLEND, face_blend_probabilities
 from unmask.models.synthesis import self_blend
 from unmask.pipeline import run_signal
 from unmask.signals import AnalysisContext, get_signal
 from unmask.signals.face_blend import blend_confidence, top_third_mean
 
-needs_weights = pytest.mark.skipif(not face_blend_available(), reason="face_blend.onnx is not installed")
+needs_weights = pytest.mark.skipif(not FACE_BLEND.available(), reason="face_blend.onnx is not installed")
 
 
 @needs_weights

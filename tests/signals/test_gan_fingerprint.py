@@ -10,13 +10,13 @@ import pytest
 from PIL import Image
 
 from unmask.media import decode
-from unmask.models.gan_runtime import gan_fingerprint_available, patch_probabilities
+from unmask.models.gan_runtime import GAN_FINGERPRINT, patch_probabilities
 from unmask.models.gan_spec import cut, grid_boxes
 from unmask.pipeline import run_signal
 from unmask.signals import AnalysisContext, get_signal
 from unmask.signals.gan_fingerprint import MAX_CONFIDENCE, gan_confidence
 
-needs_weights = pytest.mark.skipif(not gan_fingerprint_available(), reason="gan_fingerprint.onnx is not installed")
+needs_weights = pytest.mark.skipif(not GAN_FINGERPRINT.available(), reason="gan_fingerprint.onnx is not installed")
 
 
 def _score(pixels: np.ndarray) -> float:

@@ -9,6 +9,7 @@ from unmask import ScanOptions, scan
 from unmask.errors import MediaError
 from unmask.faces import analyze
 from unmask.media import MediaKind, decode
+from unmask.models.runtime import ShippedModel
 from unmask.pipeline import run_signal
 from unmask.signals import AnalysisContext, Need, Outcome, Signal, get_signal, register_signal, signal_classes
 
@@ -54,6 +55,18 @@ def test_signal_metadata_is_complete(name: str) -> None:
     assert cls.applies_to and set(cls.applies_to) <= set(MediaKind)
     assert cls.description and "\n" not in cls.description
     assert cls.version
+
+
+@pytest.mark.parametrize("name", [cls.name for cls in signal_classes() if cls.model is not None])
+def test_a_learned_signal_without_its_weights_is_not_applicable(media, name: str, monkeypatch) -> None:
+    cls = type(get_signal(name))
+    monkeypatch.setattr(cls, "model", ShippedModel("not_there.onnx", "unmask train nothing"))
+    kind = next(k for k in KINDS if MediaKind(k) in cls.applies_to)
+    decoded = decode(media.by_kind(kind))
+    faces = analyze(decoded) if Need.FACES in cls.needs else None
+    result = run_signal(cls(), AnalysisContext(media=decoded, faces=faces))
+    assert result.status == "not_applicable"
+    assert "the not-there model weights are not installed" in result.summary, result.summary
 
 
 def test_a_failing_signal_is_recorded_and_the_rest_go_on(media) -> None:

@@ -15,11 +15,11 @@ from PIL import Image
 from tests.signals.voices import RATE, espeak_speech, needs_espeak, recorded_like, write_wav
 from unmask import ScanOptions, scan
 from unmask.media.types import MediaKind
-from unmask.models.voice_runtime import voice_available
+from unmask.models.voice_runtime import VOICE
 from unmask.report.model import SignalResult
 from unmask.signals.registry import signal_classes
 
-pytestmark = pytest.mark.skipif(not voice_available(), reason="voice.onnx is not installed")
+pytestmark = pytest.mark.skipif(not VOICE.available(), reason="voice.onnx is not installed")
 ONLY_VOICE = ScanOptions(signals=("voice",), find_faces=False)
 
 

@@ -6,36 +6,23 @@ side by side do not oversubscribe the CPU.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 
 from unmask.models.gan_spec import GAN_FINGERPRINT_FILE, patch_inputs
 from unmask.models.network_spec import INPUT_NAME, OUTPUT_NAME
-from unmask.models.runtime import WEIGHTS_DIR, onnx_session
+from unmask.models.runtime import ShippedModel
 
 BATCH = 64
 
 
-def gan_fingerprint_path() -> Path:
-    return WEIGHTS_DIR / GAN_FINGERPRINT_FILE
-
-
-def gan_fingerprint_available() -> bool:
-    return gan_fingerprint_path().is_file()
-
-
-def gan_fingerprint_session() -> Any:
-    """The cached onnxruntime session of the GAN-fingerprint model."""
-    return onnx_session(gan_fingerprint_path(), "unmask train gan-fingerprint --data REAL_PICTURES")
+GAN_FINGERPRINT = ShippedModel(GAN_FINGERPRINT_FILE, "unmask train gan-fingerprint --data REAL_PICTURES")
 
 
 def patch_probabilities(patches: np.ndarray) -> np.ndarray:
     """Probabilities (0..1) that each uint8 N x P x P x 3 native patch was made by an up-sampler."""
     if len(patches) == 0:
         return np.zeros(0, dtype=np.float32)
-    session = gan_fingerprint_session()
+    session = GAN_FINGERPRINT.session()
     logits = [
         np.asarray(session.run([OUTPUT_NAME], {INPUT_NAME: patch_inputs(patches[i : i + BATCH])})[0])
         for i in range(0, len(patches), BATCH)

@@ -7,6 +7,7 @@ One intra-op thread, so several scans (batch mode, workers) can run side by side
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,14 +20,6 @@ from unmask.models.network_spec import INPUT_MEAN, INPUT_NAME, INPUT_STD, OUTPUT
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 FACE_BLEND_FILE = "face_blend.onnx"
 _LOCK = threading.Lock()
-
-
-def face_blend_path() -> Path:
-    return WEIGHTS_DIR / FACE_BLEND_FILE
-
-
-def face_blend_available() -> bool:
-    return face_blend_path().is_file()
 
 
 @cache
@@ -47,9 +40,31 @@ def onnx_session(path: Path, train_command: str) -> Any:
         return _session(str(path))
 
 
-def face_blend_session() -> Any:
-    """The cached onnxruntime session of the face-blend model."""
-    return onnx_session(face_blend_path(), "unmask train face-blend --data REAL_FACES")
+@dataclass(frozen=True)
+class ShippedModel:
+    """A detector's ONNX weights in ``unmask/models/weights``, and the command that trains them again."""
+
+    file: str
+    train_command: str
+
+    @property
+    def name(self) -> str:
+        """``face-blend`` for ``face_blend.onnx``: how messages name the model."""
+        return Path(self.file).stem.replace("_", "-")
+
+    @property
+    def path(self) -> Path:
+        return WEIGHTS_DIR / self.file
+
+    def available(self) -> bool:
+        return self.path.is_file()
+
+    def session(self) -> Any:
+        """The cached onnxruntime session."""
+        return onnx_session(self.path, self.train_command)
+
+
+FACE_BLEND = ShippedModel(FACE_BLEND_FILE, "unmask train face-blend --data REAL_FACES")
 
 
 def face_blend_probabilities(crops: np.ndarray) -> np.ndarray:
@@ -57,5 +72,5 @@ def face_blend_probabilities(crops: np.ndarray) -> np.ndarray:
     if len(crops) == 0:
         return np.zeros(0, dtype=np.float32)
     inputs = (crops.astype(np.float32).transpose(0, 3, 1, 2) / 255.0 - INPUT_MEAN) / INPUT_STD
-    (logits,) = face_blend_session().run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(inputs, dtype=np.float32)})
+    (logits,) = FACE_BLEND.session().run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(inputs, dtype=np.float32)})
     return (1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))).astype(np.float32)

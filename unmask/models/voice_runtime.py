@@ -7,13 +7,11 @@ model sees the same numbers in both. Shares the cached one-thread session of :mo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from unmask.media.speech import SEGMENT_S, SPEECH_RATE, fit_length
-from unmask.models.runtime import WEIGHTS_DIR, onnx_session
+from unmask.models.runtime import ShippedModel
 from unmask.models.voice_features import log_spectrogram
 
 VOICE_FILE = "voice.onnx"
@@ -23,17 +21,7 @@ SEGMENT_SAMPLES = int(SEGMENT_S * SPEECH_RATE)
 BATCH = 16
 
 
-def voice_path() -> Path:
-    return WEIGHTS_DIR / VOICE_FILE
-
-
-def voice_available() -> bool:
-    return voice_path().is_file()
-
-
-def voice_session() -> Any:
-    """The cached onnxruntime session of the voice model."""
-    return onnx_session(voice_path(), "unmask train voice --data TRAIN_AUDIO")
+VOICE = ShippedModel(VOICE_FILE, "unmask train voice --data TRAIN_AUDIO")
 
 
 def segment_inputs(segments: Sequence[np.ndarray]) -> np.ndarray:
@@ -47,7 +35,7 @@ def segment_probabilities(segments: Sequence[np.ndarray]) -> np.ndarray:
     """Probabilities (0..1) that each 16 kHz speech segment is synthetic."""
     if len(segments) == 0:
         return np.zeros(0, dtype=np.float32)
-    session = voice_session()
+    session = VOICE.session()
     logits = [
         np.asarray(session.run([OUTPUT_NAME], {INPUT_NAME: segment_inputs(segments[i : i + BATCH])})[0])
         for i in range(0, len(segments), BATCH)

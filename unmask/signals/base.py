@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 from unmask.config import ScanOptions
 from unmask.faces.types import FaceAnalysis, FaceTrack
 from unmask.media.types import Media, MediaKind
+from unmask.models.runtime import ShippedModel
 
 Direction = Literal["fake", "real", "neutral"]
 """Which way a finding points: towards manipulation, towards authenticity, or neither."""
@@ -126,6 +127,8 @@ class Signal(ABC):
     """One line for ``unmask signals``."""
     weight: ClassVar[float] = 1.0
     """Relative trust in fusion, before calibration exists (see :mod:`unmask.fusion`)."""
+    model: ClassVar[ShippedModel | None] = None
+    """The learned model the signal runs, if any: without its weights the signal is not applicable."""
 
     def precondition(self, ctx: AnalysisContext) -> str | None:
         """Why this signal cannot run on ``ctx``, or ``None`` if it can. Override for finer checks."""
@@ -140,6 +143,8 @@ class Signal(ABC):
                 return "face analysis was turned off"
             if not ctx.faces.usable_tracks():
                 return "no face large enough to analyse" if ctx.faces.count else "no face found"
+        if self.model is not None and not self.model.available():
+            return f"the {self.model.name} model weights are not installed"
         return None
 
     @abstractmethod

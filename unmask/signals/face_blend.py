@@ -24,7 +24,7 @@ import numpy as np
 from unmask.faces.types import Face
 from unmask.media.types import MediaKind
 from unmask.models.crops import face_crop
-from unmask.models.runtime import face_blend_available, face_blend_probabilities
+from unmask.models.runtime import FACE_BLEND, face_blend_probabilities
 from unmask.report.artifacts import figure_png, new_figure, png_bytes
 from unmask.signals.base import AnalysisContext, Artifact, Direction, Finding, Need, Outcome, Signal
 from unmask.signals.registry import register_signal
@@ -46,14 +46,13 @@ class FaceBlendSignal(Signal):
     applies_to = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
     needs = frozenset({Need.FRAMES, Need.FACES})
     description = "Learned face-swap detector (self-blended images): was the face pasted in along a seam?"
+    model = FACE_BLEND
     weight = 1.0
 
     def precondition(self, ctx: AnalysisContext) -> str | None:
         reason = super().precondition(ctx)
         if reason is not None:
             return reason
-        if not face_blend_available():
-            return "the face-blend model weights are not installed"
         track = ctx.largest_track()
         if track is None:
             return "no face large enough to analyse"

@@ -27,7 +27,7 @@ import numpy as np
 
 from unmask.faces.types import Box as FaceBox
 from unmask.media.types import Frame, MediaKind
-from unmask.models.gan_runtime import gan_fingerprint_available, patch_probabilities
+from unmask.models.gan_runtime import GAN_FINGERPRINT, patch_probabilities
 from unmask.models.gan_spec import PATCH, Box, cut, grid_boxes
 from unmask.report.artifacts import png_bytes
 from unmask.signals.base import AnalysisContext, Artifact, Direction, Finding, Need, Outcome, Signal
@@ -55,6 +55,7 @@ class GanFingerprintSignal(Signal):
     description = (
         "Learned up-sampling fingerprint (GAN/decoder checkerboard) in native 64 px patches of the picture and face"
     )
+    model = GAN_FINGERPRINT
     weight = 0.25
     """Low: on real GAN faces the model measured near chance (AUC 0.49 on 580 StyleGAN faces, 0.65 on the
     dev set), so until it generalises it should barely move the verdict."""
@@ -63,8 +64,6 @@ class GanFingerprintSignal(Signal):
         reason = super().precondition(ctx)
         if reason is not None:
             return reason
-        if not gan_fingerprint_available():
-            return "the gan-fingerprint model weights are not installed"
         width, height = ctx.media.width or 0, ctx.media.height or 0
         if min(width, height) < PATCH:
             return f"picture too small for the GAN-fingerprint model ({width} x {height} px, needs {PATCH} px a side)"

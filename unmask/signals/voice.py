@@ -23,7 +23,7 @@ import numpy as np
 
 from unmask.media.speech import SPEECH_RATE, Segment, speech_segments, track_samples
 from unmask.media.types import AudioTrack, MediaKind
-from unmask.models.voice_runtime import segment_probabilities, voice_available
+from unmask.models.voice_runtime import VOICE, segment_probabilities
 from unmask.report.artifacts import figure_png, new_figure
 from unmask.signals.base import AnalysisContext, Artifact, Direction, Finding, Need, Outcome, Signal
 from unmask.signals.registry import register_signal
@@ -46,18 +46,11 @@ class VoiceSignal(Signal):
     applies_to = frozenset({MediaKind.AUDIO, MediaKind.VIDEO})
     needs = frozenset({Need.AUDIO})
     description = "Learned synthetic-speech detector: 2 s speech segments scored by a CNN on their 0-4 kHz spectrogram"
+    model = VOICE
     weight = 0.25
     """Low: on speech from systems it never heard (the dev set's Tortoise TTS) the model measured near
     chance (EER 0.43, AUC 0.51; held-out clips of its training systems: AUC 0.95), so until it generalises
     it should barely move the verdict."""
-
-    def precondition(self, ctx: AnalysisContext) -> str | None:
-        reason = super().precondition(ctx)
-        if reason is not None:
-            return reason
-        if not voice_available():
-            return "the voice model weights are not installed"
-        return None
 
     def analyze(self, ctx: AnalysisContext) -> Outcome:
         audio = ctx.media.audio
