@@ -16,7 +16,7 @@ from unmask import samples
 from unmask.cli import main
 from unmask.evaluation import metrics
 from unmask.fusion import train
-from unmask.fusion.learned import KindModel, LearnedFuser, feature_vector, load_default
+from unmask.fusion.learned import FORMAT, KindModel, LearnedFuser, feature_vector, load_default, split_features
 from unmask.fusion.logodds import LogOddsFuser
 from unmask.report.model import SignalResult
 
@@ -87,8 +87,28 @@ def test_a_signal_that_never_varies_keeps_its_rule_weight() -> None:
     assert train.fit_logistic(x, y)[1] == pytest.approx(1.0)
 
 
+def test_a_detector_of_one_kind_of_fake_is_trusted_when_it_fires_not_when_it_is_silent() -> None:
+    """Three kinds of fake: "a" sees only the first (and then fires clearly), "b" only the second, and
+    neither sees the third. A silent detector says little about whether a file is real, so its push
+    towards real must get a small coefficient, while its push towards manipulated keeps a large one."""
+    rng = np.random.default_rng(4)
+    files, y = [], []
+    for i in range(3000):
+        kind = i % 6  # 0, 1, 2: real; 3: fake "a" sees; 4: fake "b" sees; 5: fake neither sees
+        a = 0.9 if kind == 3 else 0.15
+        b = 0.9 if kind == 4 else 0.15
+        noisy = [float(np.clip(v + rng.normal(0, 0.05), 0.01, 0.99)) for v in (a, b)]
+        files.append([_result("a", noisy[0]), _result("b", noisy[1])])
+        y.append(int(kind >= 3))
+    x = np.array([split_features(results, ["a", "b"]) for results in files])
+    a_fake, b_fake, a_real, b_real = train.fit_logistic(x, np.array(y))
+    assert a_fake > 3 * a_real and b_fake > 3 * b_real
+    assert (x[:, :2] >= 0).all() and (x[:, 2:] <= 0).all() and ((x[:, :2] != 0) & (x[:, 2:] != 0)).sum() == 0
+
+
 def _model(band: tuple[float, float] = (0.4, 0.6)) -> KindModel:
-    return KindModel("image", {"a": "1", "b": "1", "c": "1"}, {"a": 2.0, "b": -1.0, "c": 0.5}, band, "2025-01-01")
+    coefficients = {"a": (2.0, 2.0), "b": (-1.0, -1.0), "c": (0.5, 0.5)}
+    return KindModel("image", {"a": "1", "b": "1", "c": "1"}, coefficients, band, "2025-01-01")
 
 
 def test_not_applicable_errors_and_missing_signals_change_nothing() -> None:
@@ -145,7 +165,7 @@ def test_band_is_the_narrowest_that_keeps_accuracy_and_fpr() -> None:
 def test_weights_file_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "fusion.json"
     model = _model()
-    document = {"format": "unmask-fusion-lr/1", "models": {"image": {**model.__dict__, "band": list(model.band)}}}
+    document = {"format": FORMAT, "models": {"image": {**model.__dict__, "band": list(model.band)}}}
     path.write_text(json.dumps(document))
     loaded = load_default(path)
     assert loaded is not None and loaded.models["image"] == model
@@ -180,7 +200,8 @@ def test_train_fusion_end_to_end_and_from_cache(
     assert (report["n_real"], report["n_fake"]) == (6, 6) and report["split"] == {"fit": 8, "calibrate": 2, "test": 2}
     assert document["files_chosen"] == 12 and "band_rule" in document
     model = document["models"]["image"]
-    assert model["coefficients"]["spectrum"] > 0 and model["signals"]["spectrum"]
+    assert model["coefficients"]["spectrum"][0] > 0 and model["signals"]["spectrum"]
+    assert "metadata" not in model["coefficients"]  # declared, not measured: keeps its rule weight
     fuser = LearnedFuser.from_file(out)
     assert fuser.models["image"].band == tuple(model["band"])
 

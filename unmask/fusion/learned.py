@@ -1,23 +1,29 @@
 """The calibrated fuser: a per-media-kind logistic regression over the signals' log-odds pushes.
 
-Features. Each scored signal (status ``ok`` with a score) gives one feature,
-``confidence x logit(score)`` (score clipped like :mod:`unmask.fusion.logodds`): the push the rule-based
-fuser already uses. A signal that is not applicable, errored, only informative or did not run gives
-exactly 0, and the model has **no intercept**: with no evidence the probability is exactly 0.5, and
-whether a signal ran can never move the verdict by itself (an intercept would learn "the face signals
-usually run" and push every faceless file). The training data is class-balanced, so a zero prior
-log-odds is the honest default.
+Features. Each scored signal (status ``ok`` with a score) pushes by ``confidence x logit(score)`` (score
+clipped like :mod:`unmask.fusion.logodds`): the push the rule-based fuser already uses. The model gives
+each signal **two coefficients**, one for a push towards "manipulated" and one for a push towards "real",
+because most detectors look for one kind of manipulation: face_blend finds no blending seam in a GAN
+face because there is none, so its "nothing here" is weak evidence that the file is real while its
+"found a seam" is strong evidence of a swap. One signed weight per signal cannot say that: with it,
+every silent detector pushed generated faces towards real.
+
+A signal that is not applicable, errored, only informative or did not run gives exactly 0, and the model
+has **no intercept**: with no evidence the probability is exactly 0.5, and whether a signal ran can never
+move the verdict by itself (an intercept would learn "the face signals usually run" and push every
+faceless file). The training data is class-balanced, so a zero prior log-odds is the honest default.
 
 Fitting (see :mod:`unmask.fusion.train`): L2-regularised towards the rule-based weight 1 (not 0), so a
-signal that never fired in training (metadata on generator PNGs, C2PA) keeps its rule-based push instead
-of being silenced; then a temperature (Platt slope, no offset) fitted on a separate calibration split is
-folded into the coefficients. The unsure band is chosen on that split (see ``choose_band``).
+signal that never fired in training keeps its rule-based push instead of being silenced; then a
+temperature (Platt slope, no offset) fitted on a separate calibration split is folded into the
+coefficients. The unsure band is chosen on that split (see ``choose_band``).
 
-Explanations stay per signal: each contribution is ``coefficient x feature``, and the contributions sum
+Explanations stay per signal: each contribution is ``coefficient x push``, and the contributions sum
 to the verdict's log-odds. A media kind without a model, or a trained signal whose version changed, falls
 back to :class:`~unmask.fusion.logodds.LogOddsFuser`, and ``Verdict.method`` says why. A signal the model
-was not trained on (a newly added one) contributes with the rule-based push ``weight x confidence x
-logit(score)``, named in the method, so new evidence is never silently dropped.
+was not trained on (a newly added one, or a declared-provenance signal the trainer leaves out on purpose)
+contributes with the rule-based push ``weight x confidence x logit(score)``, named in the method, so
+evidence is never silently dropped.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from unmask.fusion.logodds import LogOddsFuser, label_for
 from unmask.report.model import Contribution, SignalResult, Verdict
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "fusion.json"
-FORMAT = "unmask-fusion-lr/1"
+FORMAT = "unmask-fusion-lr/2"
 _CLIP = 0.02
 
 
@@ -50,9 +56,16 @@ def feature(result: SignalResult) -> float:
 
 
 def feature_vector(results: list[SignalResult], names: list[str]) -> list[float]:
-    """The features for ``names`` in order; a signal missing from ``results`` gives 0."""
+    """The pushes of ``names`` in order; a signal missing from ``results`` gives 0."""
     by_name = {r.name: feature(r) for r in results}
     return [by_name.get(name, 0.0) for name in names]
+
+
+def split_features(results: list[SignalResult], names: list[str]) -> list[float]:
+    """The model's inputs: every signal's push towards manipulated (``>= 0``), then every signal's push
+    towards real (``<= 0``), each in the order of ``names``; at most one of a signal's pair is non-zero."""
+    pushes = feature_vector(results, names)
+    return [max(x, 0.0) for x in pushes] + [min(x, 0.0) for x in pushes]
 
 
 @dataclass(frozen=True)
@@ -62,8 +75,9 @@ class KindModel:
     media: str
     signals: dict[str, str]
     """Signal name -> version the model was trained on."""
-    coefficients: dict[str, float]
-    """Per signal, with the calibration temperature already folded in."""
+    coefficients: dict[str, tuple[float, float]]
+    """Per signal: (coefficient of a push towards manipulated, of a push towards real), with the
+    calibration temperature already folded in."""
     band: tuple[float, float]
     trained_at: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -73,7 +87,7 @@ class KindModel:
         return cls(
             media=str(data["media"]),
             signals={str(k): str(v) for k, v in data["signals"].items()},
-            coefficients={str(k): float(v) for k, v in data["coefficients"].items()},
+            coefficients={str(k): (float(v[0]), float(v[1])) for k, v in data["coefficients"].items()},
             band=(float(data["band"][0]), float(data["band"][1])),
             trained_at=str(data.get("trained_at", "")),
             metrics=dict(data.get("metrics", {})),
@@ -120,7 +134,8 @@ class LearnedFuser:
             if x == 0.0:
                 continue
             if r.name in model.coefficients:
-                coefficient = model.coefficients[r.name]
+                towards_fake, towards_real = model.coefficients[r.name]
+                coefficient = towards_fake if x > 0 else towards_real
             else:
                 coefficient = weights.get(r.name, 1.0)
                 untrained.append(r.name)

@@ -10,6 +10,11 @@ own training are preferred, so its in-sample scores do not inflate its learned w
 Each file's signal results are cached (JSON lines keyed by file sha256 + signal name + version, under
 ``~/.cache/unmask/fusion/``): retraining after a signal changes re-runs only that signal.
 
+Signals whose evidence is a statement the file makes about itself (:data:`DECLARED`: a C2PA manifest,
+a watermark or ledger match, metadata tags) are left out of the fit and keep their rule-based push: the
+lab's benchmark fakes, which the training data may include, all carry a watermark and a manifest saying
+"AI-generated", so a fit would learn the lab's signature instead of what the detectors measure.
+
 Splits, by file and seeded: 60 % fits the regression, 20 % calibrates it (temperature) and chooses the
 band, 20 % is held out for the reported metrics. A media kind gets a model only with both classes
 (``MIN_PER_CLASS`` each) and a held-out AUC of at least ``MIN_AUC``; otherwise its files keep the
@@ -35,7 +40,7 @@ from unmask.config import ScanOptions
 from unmask.errors import MediaError
 from unmask.evaluation import metrics
 from unmask.evaluation.labels import LabelledFile, labelled_files
-from unmask.fusion.learned import FORMAT, WEIGHTS_PATH, feature_vector
+from unmask.fusion.learned import FORMAT, WEIGHTS_PATH, split_features
 from unmask.media import sha256_file
 from unmask.report.model import SignalResult
 
@@ -47,6 +52,8 @@ L2 = 1.0
 PRIOR_WEIGHT = 1.0
 BAND_ACCURACY = 0.95
 BAND_FPR = 0.05
+DECLARED = frozenset({"c2pa", "metadata", "provenance"})
+"""Signals that read what a file declares rather than measure it; never fitted (see the module docstring)."""
 Log = Callable[[str], None]
 
 
@@ -253,7 +260,8 @@ def _round_robin(queues: list[list[LabelledFile]], limit: int) -> list[LabelledF
 
 @dataclass
 class KindData:
-    """The feature matrix of one media kind: rows are files, columns are signals."""
+    """The feature matrix of one media kind: rows are files; columns are every signal's push towards
+    manipulated, then every signal's push towards real (:func:`~unmask.fusion.learned.split_features`)."""
 
     names: list[str]
     versions: dict[str, str]
@@ -263,14 +271,15 @@ class KindData:
 
 
 def build_data(rows: list[tuple[LabelledFile, list[SignalResult]]]) -> KindData:
-    """Features of every row over the signals that scored at least one of them."""
+    """Features of every row over the measuring signals (not :data:`DECLARED`) that scored at least one."""
     versions: dict[str, str] = {}
     for _, results in rows:
         for r in results:
-            if r.status == "ok" and r.score is not None:
+            if r.status == "ok" and r.score is not None and r.name not in DECLARED:
                 versions[r.name] = r.version
     names = sorted(versions)
-    x = np.array([feature_vector(results, names) for _, results in rows], dtype=float).reshape(len(rows), len(names))
+    x = np.array([split_features(results, names) for _, results in rows], dtype=float)
+    x = x.reshape(len(rows), 2 * len(names))
     y = np.array([f.is_fake for f, _ in rows], dtype=int)
     return KindData(names, versions, x, y, [f.kind for f, _ in rows])
 
@@ -300,7 +309,7 @@ def fit_kind(media: str, data: KindData, seed: int) -> tuple[dict[str, Any] | No
     coefficients = w * temperature
     band = choose_band(data.y[cal_rows], _sigmoid(data.x[cal_rows] @ coefficients))
     test = heldout_metrics(data.y[test_rows], _sigmoid(data.x[test_rows] @ coefficients), band)
-    before = heldout_metrics(data.y[test_rows], _sigmoid(data.x[test_rows] @ np.ones(len(data.names))), (0.3, 0.7))
+    before = heldout_metrics(data.y[test_rows], _sigmoid(data.x[test_rows].sum(axis=1)), (0.3, 0.7))
     report = counts | {
         "split": {"fit": len(fit_rows), "calibrate": len(cal_rows), "test": len(test_rows)},
         "temperature": round(temperature, 4),
@@ -313,7 +322,10 @@ def fit_kind(media: str, data: KindData, seed: int) -> tuple[dict[str, Any] | No
     model = {
         "media": media,
         "signals": {n: data.versions[n] for n in data.names},
-        "coefficients": {n: round(float(c), 5) for n, c in zip(data.names, coefficients, strict=True)},
+        "coefficients": {
+            name: [round(float(coefficients[i]), 5), round(float(coefficients[len(data.names) + i]), 5)]
+            for i, name in enumerate(data.names)
+        },
         "band": list(band),
         "metrics": report,
     }
@@ -372,8 +384,9 @@ def train_fusion(
         "limit_per_class": limits,
         "files_chosen": len(chosen),
         "decode_failures": failures,
-        "features": "confidence x logit(score clipped to [0.02, 0.98]) per scored signal; 0 if not scored; "
-        "no intercept",
+        "features": "per scored signal, its push confidence x logit(score clipped to [0.02, 0.98]) split into "
+        "the part towards manipulated and the part towards real, one coefficient each; 0 if not scored; "
+        f"no intercept; not fitted (rule weight kept): {', '.join(sorted(DECLARED))}",
         "fit": f"L2 logistic regression (L-BFGS-B), lambda={L2}, shrunk towards weight {PRIOR_WEIGHT}, "
         "coefficients >= 0; split 60/20/20 by file within each class",
         "calibration": "temperature (Platt slope, no offset) on the calibration split, folded into the coefficients",
