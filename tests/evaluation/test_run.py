@@ -15,6 +15,7 @@ from unmask import samples
 from unmask.cli import main
 from unmask.evaluation.labels import LabelledFile
 from unmask.evaluation.run import FileScore, kind_groups, summarize
+from unmask.fusion.learned import load_default
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +62,19 @@ def test_eval_scores_the_folder_lists_the_broken_file_and_writes_its_outputs(lab
     assert (result["per_kind"]["gan"]["n_real"], result["per_kind"]["gan"]["n_fake"]) == (3, 1)
     assert result["per_kind"]["real"]["auc"] is None and result["per_kind"]["real"]["fpr_real"] == 0.0
     assert set(result["per_media"]) == {"image"}
+    shipped = load_default()  # each file is judged against its own verdict's band, reported per media type
+    image_band = shipped.models["image"].band if shipped and "image" in shipped.models else (0.3, 0.7)
+    assert result["bands"] == {"image": list(image_band)} and "unsure band image" in stderr
     assert result["per_signal"]["spectrum"]["n"] == 6 and result["per_signal"]["spectrum"]["auc"] > 0.5
     [failure] = result["failures"]
     assert failure["path"].endswith("broken.jpg") and "truncated" in failure["reason"]
     assert f"{labelled / 'fake' / 'upsampled' / 'broken.jpg'}: corrupt or truncated image" in stderr
     assert {r["transform"] for r in result["robustness"]} == {"jpeg-q75", "resize-0.5x"}
     assert all(r["n"] == 6 and r["auc_before"] == 1.0 for r in result["robustness"])
+    for row in result["robustness"]:  # each fake kind against the 3 reals, before and after
+        assert set(row["per_kind"]) == {"gan", "upsampled"}
+        assert (row["per_kind"]["gan"]["n_real"], row["per_kind"]["gan"]["n_fake"]) == (3, 1)
+        assert row["per_kind"]["gan"]["auc_before"] == 1.0 and row["per_kind"]["gan"]["drop"] is not None
     assert "per signal" in stderr and "robustness" in stderr
 
     with (tmp_path / "scores.csv").open(newline="") as handle:

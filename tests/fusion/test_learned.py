@@ -121,7 +121,7 @@ def test_not_applicable_errors_and_missing_signals_change_nothing() -> None:
         [_result("c", None, 0, "info")],
     ):
         assert fuser.fuse(scored + extra, {}, "image") == base
-    assert base.probability > 0.5 and base.method.startswith("learned-lr-v1 (image")
+    assert base.probability > 0.5 and base.method.startswith("learned-lr-v2 (image")
     assert sum(c.log_odds for c in base.contributions) == pytest.approx(
         np.log(base.probability / (1 - base.probability)), abs=1e-3
     )
@@ -211,3 +211,13 @@ def test_train_fusion_end_to_end_and_from_cache(
     monkeypatch.setattr("unmask.pipeline.scan", no_scan)
     again = train.train_fusion([tiny_set], out, cache, seed=3, log=lambda line: None)
     assert again["models"]["image"]["coefficients"] == model["coefficients"]
+
+
+def test_the_shipped_weights_load_and_leave_declared_signals_to_the_rule() -> None:
+    """A format change that the shipped file did not follow would silently hand every verdict back to the
+    rule (``load_default`` returns None for an unreadable file), so the shipped file is checked here."""
+    shipped = load_default()
+    assert shipped is not None and "image" in shipped.models
+    image = shipped.models["image"]
+    assert image.coefficients and not set(image.coefficients) & train.DECLARED
+    assert all(a >= 0 and b >= 0 for a, b in image.coefficients.values()) and image.band[0] < 0.5 < image.band[1]

@@ -160,7 +160,8 @@ def _metrics_table(title: str, groups: dict[str, Metrics]) -> Table:
 
 
 def _print_tables(result: EvalResult, console: Console) -> None:
-    band = f"P > {result.threshold:g} flags 'likely manipulated'; unsure band {result.band[0]:g}-{result.band[1]:g}"
+    bands = ", ".join(f"{media} {lo:g}-{hi:g}" for media, (lo, hi) in result.bands.items())
+    band = f"P above the unsure band flags 'likely manipulated'; unsure band {bands or 'none'}"
     console.print(_metrics_table(f"unmask eval: {result.source} ({band})", {"overall": result.overall}))
     console.print(_metrics_table("per kind (fake kinds vs all reals of their media type)", result.per_kind))
     console.print(_metrics_table("per media type", result.per_media))
@@ -178,6 +179,9 @@ def _print_tables(result: EvalResult, console: Console) -> None:
             robust.add_row(
                 r.transform, r.media, str(r.n), _fmt(r.auc_before), _fmt(r.auc_after), _fmt(r.drop), str(r.failures)
             )
+            for kind, k in r.per_kind.items():
+                files = str(k.n_real + k.n_fake)
+                robust.add_row(f"  {kind}", "", files, _fmt(k.auc_before), _fmt(k.auc_after), _fmt(k.drop), "")
         console.print(robust)
     ok = result.n_files - len(result.failures)
     console.print(f"{ok} of {result.n_files} file(s) scanned, {len(result.failures)} failed")

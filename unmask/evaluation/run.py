@@ -73,8 +73,19 @@ class FailureRow(BaseModel):
     reason: str
 
 
+class KindDrop(BaseModel):
+    """One fake kind against the reals of its media type, before and after a transform."""
+
+    auc_before: float | None
+    auc_after: float | None
+    drop: float | None
+    n_real: int
+    n_fake: int
+
+
 class RobustnessRow(BaseModel):
-    """The verdict's AUC on the same files before and after one transform; ``drop`` = before - after."""
+    """The verdict's AUC on the same files before and after one transform; ``drop`` = before - after.
+    ``per_kind`` splits it by fake kind, as the targets are (e.g. "GAN faces lose at most 2 points")."""
 
     transform: str
     media: str
@@ -83,6 +94,7 @@ class RobustnessRow(BaseModel):
     auc_after: float | None
     drop: float | None
     failures: int
+    per_kind: dict[str, KindDrop] = {}
 
 
 class EvalResult(BaseModel):
@@ -92,6 +104,9 @@ class EvalResult(BaseModel):
     manifest: str | None
     threshold: float
     band: tuple[float, float]
+    bands: dict[str, tuple[float, float]]
+    """The unsure band per media type: each file is judged against its own verdict's band, and a learned
+    fuser's band differs per media type (``threshold``/``band`` are the first file's, for old readers)."""
     n_files: int
     overall: Metrics
     per_kind: dict[str, Metrics]
@@ -196,6 +211,7 @@ def summarize(rows: list[FileScore], source: str, manifest: str | None) -> EvalR
         manifest=manifest,
         threshold=band[1],
         band=band,
+        bands={r.media: r.band for r in sorted(good, key=lambda r: r.media)},
         n_files=len(rows),
         overall=group_metrics(good),
         per_kind={kind: group_metrics(members) for kind, members in kind_groups(good).items()},
@@ -238,18 +254,36 @@ def _one_transform(
             failures += 1
         if on_file is not None:
             on_file(row.file)
-    labels = [before.file.is_fake for before, _ in pairs]
-    auc_before = metrics.auc(labels, [before.probability or 0.0 for before, _ in pairs])
-    auc_after = metrics.auc(labels, [after.probability or 0.0 for _, after in pairs])
-    drop = None if auc_before is None or auc_after is None else auc_before - auc_after
+    overall = _drop(pairs)
+    after_of = {id(before): after for before, after in pairs}
+    per_kind = {}
+    for kind, members in kind_groups([before for before, _ in pairs]).items():
+        if any(m.file.label == "fake" for m in members):
+            per_kind[kind] = _drop([(m, after_of[id(m)]) for m in members])
     return RobustnessRow(
         transform=transform.name,
         media=transform.media,
         n=len(pairs),
+        auc_before=overall.auc_before,
+        auc_after=overall.auc_after,
+        drop=overall.drop,
+        failures=failures,
+        per_kind=per_kind,
+    )
+
+
+def _drop(pairs: list[tuple[FileScore, FileScore]]) -> KindDrop:
+    """The verdict's AUC on ``pairs`` of (before, after) scores of the same files, and its drop."""
+    labels = [before.file.is_fake for before, _ in pairs]
+    auc_before = metrics.auc(labels, [before.probability or 0.0 for before, _ in pairs])
+    auc_after = metrics.auc(labels, [after.probability or 0.0 for _, after in pairs])
+    drop = None if auc_before is None or auc_after is None else auc_before - auc_after
+    return KindDrop(
         auc_before=_round(auc_before),
         auc_after=_round(auc_after),
         drop=_round(drop),
-        failures=failures,
+        n_real=labels.count(0),
+        n_fake=labels.count(1),
     )
 
 

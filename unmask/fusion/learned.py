@@ -105,7 +105,7 @@ class KindModel:
 class LearnedFuser:
     """Fuses with the per-kind calibrated model when one fits, else with the rule-based fuser."""
 
-    name = "learned-lr-v1"
+    name = "learned-lr-v2"
 
     def __init__(self, models: Mapping[str, KindModel], fallback: LogOddsFuser | None = None) -> None:
         self.models = dict(models)
@@ -146,7 +146,8 @@ class LearnedFuser:
         probability = 1 / (1 + math.exp(-total))
         label = label_for(probability, model.band)
         method = (
-            f"{self.name} ({model.media}, trained {model.trained_at}): sum of coefficient x confidence x logit(score)"
+            f"{self.name} ({model.media}, trained {model.trained_at}): sum of coefficient x confidence x logit(score), "
+            "one coefficient for a push towards manipulated and one for a push towards real"
         )
         if untrained:
             method += f"; not in the model, rule weight used: {', '.join(sorted(untrained))}"
