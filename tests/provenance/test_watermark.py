@@ -64,6 +64,17 @@ def test_video_frames_vote(picture: np.ndarray) -> None:
     assert not watermark.detect_frames([]).found
 
 
+def test_frames_read_on_threads_vote_exactly_as_one_by_one(picture: np.ndarray) -> None:
+    frames = [_jpeg(np.roll(picture, 9 * i, axis=0), 80) for i in range(5)]
+    frames[2] = watermark.embed(frames[2], PAYLOAD)
+    for ratio in watermark.CROP_RATIOS:
+        for fit in (False, True):
+            threaded = watermark._votes_of([watermark._Copy(watermark._luma(f)) for f in frames], ratio, fit)
+            alone = [watermark._Copy(watermark._luma(f)).votes(ratio, fit) for f in frames]
+            for (s1, c1), (s2, c2) in zip(threaded, alone, strict=True):
+                assert np.array_equal(s1, s2) and np.array_equal(c1, c2)
+
+
 def test_payload_must_fit() -> None:
     with pytest.raises(ValueError):
         watermark.encode_word(1 << watermark.PAYLOAD_BITS)
