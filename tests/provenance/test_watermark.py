@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import cv2
 import numpy as np
 import pytest
@@ -78,3 +81,20 @@ def test_frames_read_on_threads_vote_exactly_as_one_by_one(picture: np.ndarray) 
 def test_payload_must_fit() -> None:
     with pytest.raises(ValueError):
         watermark.encode_word(1 << watermark.PAYLOAD_BITS)
+
+
+def test_a_forked_child_makes_its_own_thread_pool(picture: np.ndarray) -> None:
+    """The parent's pool threads do not survive a fork; a child that reused the pool object would wait
+    for ever on its first video."""
+    frames = [np.roll(picture, 7 * i, axis=1) for i in range(3)]
+    watermark.detect_frames(frames)  # the parent's pool now exists
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        signal.alarm(60)
+        result = watermark.detect_frames(frames)
+        os.write(write, b"done" if not result.found else b"found")
+        os._exit(0)
+    os.close(write)
+    _, status = os.waitpid(child, 0)
+    assert os.read(read, 16) == b"done" and os.waitstatus_to_exitcode(status) == 0

@@ -181,6 +181,15 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
+def _forget_pool_in_child() -> None:
+    """A forked child inherits the pool object but not its threads; it must make its own."""
+    global _POOL, _POOL_LOCK
+    _POOL, _POOL_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
 def _stretches(frames: Sequence[Frame], fps: float, workers: int) -> list[Sequence[Frame]]:
     """Consecutive runs of frames, one per worker, none shorter than MIN_STRETCH_SECONDS."""
     count = max(1, min(workers, int(len(frames) / (fps * MIN_STRETCH_SECONDS))))

@@ -352,3 +352,12 @@ def _pool() -> ThreadPoolExecutor:
         if _POOL is None:
             _POOL = ThreadPoolExecutor(min(4, os.cpu_count() or 1), thread_name_prefix="unmask-watermark")
         return _POOL
+
+
+def _forget_pool_in_child() -> None:
+    """A forked child inherits the pool object but not its threads; it must make its own."""
+    global _POOL, _POOL_LOCK
+    _POOL, _POOL_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool_in_child)
