@@ -14,7 +14,6 @@ makes a face.
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,11 +97,11 @@ def train_gan(crops: list[np.ndarray], config: GanConfig, on_step: OnStep | None
     netd.apply(_init)
     opt_g = torch.optim.Adam(netg.parameters(), lr=config.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(netd.parameters(), lr=config.lr, betas=(0.5, 0.999))
-    history, start = History(), time.monotonic()
+    history = History()
     # one-sided label smoothing (Salimans et al. 2016): a discriminator that is never quite sure of the
     # reals leaves the generator a gradient early on, when its faces are still noise
     smooth, ones, zeros = torch.full((config.batch,), 0.9), torch.ones(config.batch), torch.zeros(config.batch)
-    for step in range(1, config.steps + 1):
+    for step in history.run(config.steps, config.minutes, on_step):
         index = torch.randint(0, data.shape[0], (config.batch,), generator=generator)
         real = augment(data[index], generator)
         fake = netg(torch.randn(config.batch, Z, generator=generator))
@@ -118,12 +117,6 @@ def train_gan(crops: list[np.ndarray], config: GanConfig, on_step: OnStep | None
         opt_g.step()
         history.add("discriminator", step, float(loss_d.detach()))
         history.add("generator", step, float(loss_g.detach()))
-        history.steps = step
-        if on_step is not None:
-            on_step(step, config.steps)
-        if time.monotonic() - start > config.minutes * 60:
-            break
-    history.seconds = time.monotonic() - start
     netg.eval()
     return netg, history
 

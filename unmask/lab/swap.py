@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,6 +114,21 @@ class History:
         values = [v for _, v in self.series.get(name, [])[-window:]]
         return float(np.mean(values)) if values else float("nan")
 
+    def run(self, steps: int, minutes: float, on_step: OnStep | None = None) -> Iterator[int]:
+        """Step numbers 1..``steps`` for a training loop, stopping once ``minutes`` have passed; after each
+        step the count is recorded and ``on_step`` told, and when the loop ends the wall clock too."""
+        start = time.monotonic()
+        try:
+            for step in range(1, steps + 1):
+                yield step
+                self.steps = step
+                if on_step is not None:
+                    on_step(step, steps)
+                if time.monotonic() - start > minutes * 60:
+                    return
+        finally:
+            self.seconds = time.monotonic() - start
+
 
 def to_tensor(crops: list[np.ndarray] | np.ndarray) -> torch.Tensor:
     """uint8 H x W x 3 crops -> float N x 3 x H x W in [0, 1]."""
@@ -167,9 +182,9 @@ def train_swap(
     model = SwapModel(sorted(crops), size, config.width)
     data = {name: to_tensor(c) for name, c in crops.items()}
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, betas=(0.5, 0.999))
-    history, start = History(), time.monotonic()
+    history = History()
     model.train()
-    for step in range(1, config.steps + 1):
+    for step in history.run(config.steps, config.minutes, on_step):
         optimizer.zero_grad()
         total = torch.zeros(())
         for name in model.names:
@@ -180,12 +195,6 @@ def train_swap(
             total = total + loss
         total.backward()
         optimizer.step()
-        history.steps = step
-        if on_step is not None:
-            on_step(step, config.steps)
-        if time.monotonic() - start > config.minutes * 60:
-            break
-    history.seconds = time.monotonic() - start
     model.eval()
     return model, history
 
