@@ -12,7 +12,6 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -22,7 +21,8 @@ from rich.table import Table
 
 from unmask.batch.cli import batch_command
 from unmask.batch.files import select_files
-from unmask.config import DecodeLimits, ScanOptions
+from unmask.cli_common import error_line, make_console, scan_flags, scan_options
+from unmask.config import ScanOptions
 from unmask.errors import MediaError, UnmaskError
 from unmask.evaluation.cli import eval_command
 from unmask.lab.cli import lab_group
@@ -35,14 +35,9 @@ from unmask.report.model import Report, json_schema
 from unmask.report.terminal import Failure, detail, summary_table
 from unmask.server.cli import serve_command
 from unmask.signals import signal_classes
-from unmask.signals.registry import check_signal_names
 from unmask.version import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _names(value: str | None) -> tuple[str, ...] | None:
-    return tuple(n.strip() for n in value.split(",") if n.strip()) if value else None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,10 +60,7 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write one self-contained HTML report per file into DIR.",
 )
-@click.option("--signals", "only", help="Comma-separated signals to run (default: all that apply).")
-@click.option("--skip", help="Comma-separated signals not to run.")
-@click.option("--no-faces", is_flag=True, help="Skip the face stage (faster; face signals report not applicable).")
-@click.option("--max-duration", type=float, default=None, help="Refuse media longer than this many seconds.")
+@scan_flags
 @click.option("-v", "--verbose", is_flag=True, help="Print every signal's findings for each file.")
 def scan_command(
     paths: tuple[Path, ...],
@@ -81,28 +73,11 @@ def scan_command(
     verbose: bool,
 ) -> None:
     """Scan files and folders (recursively) and print a verdict per file."""
-    try:
-        check_signal_names((*(_names(only) or ()), *(_names(skip) or ())))
-    except UnmaskError as exc:
-        raise click.UsageError(str(exc)) from None
-    limits = DecodeLimits() if max_duration is None else replace(DecodeLimits(), max_duration_s=max_duration)
-    options = ScanOptions(
-        limits=limits,
-        signals=_names(only),
-        skip_signals=_names(skip) or (),
-        find_faces=not no_faces,
-        artifacts=html_dir is not None or json_dir is not None,
-    )
+    options = scan_options(only, skip, no_faces, max_duration, artifacts=html_dir is not None or json_dir is not None)
     # With --json, stdout carries only JSON lines; people read the table on stderr.
     console = make_console(stderr=json_dir is not None)
     rows = run_scan(paths, options, console, json_dir, html_dir, verbose=verbose)
     sys.exit(EXIT_USAGE if rows is None else EXIT_FAILED if any(isinstance(r, Failure) for r in rows) else EXIT_OK)
-
-
-def make_console(stderr: bool = False) -> Console:
-    """A console that is wide enough for the table even when output goes to a file or CI log."""
-    console = Console(stderr=stderr)
-    return console if console.is_terminal else Console(stderr=stderr, width=max(console.width, 160))
 
 
 def run_scan(
@@ -122,12 +97,12 @@ def run_scan(
     """
     selection = select_files(paths)
     for missing in selection.missing:
-        _error_line(f"{missing}: no such file or folder")
+        error_line(f"{missing}: no such file or folder")
     if selection.skipped:
         names = ", ".join(p.name for p in selection.skipped[:3]) + (" …" if len(selection.skipped) > 3 else "")
         click.echo(f"skipped {len(selection.skipped)} non-media file(s): {names}", err=True)
     if not selection.files:
-        _error_line("nothing to scan")
+        error_line("nothing to scan")
         return None
     rows: list[Report | Failure] = []
     with _progress(console) as progress:
@@ -141,7 +116,7 @@ def run_scan(
             row = _scan_one(path, options, on_progress)
             rows.append(row)
             if isinstance(row, Failure):
-                _error_line(f"{row.path}: {row.reason}")
+                error_line(f"{row.path}: {row.reason}")
             _write_outputs(row, json_dir, html_dir, jsonl)
             progress.advance(files_task)
     console.print(summary_table(rows))
@@ -155,11 +130,6 @@ def run_scan(
     if failed:
         console.print(f"[magenta]{failed} of {len(rows)} file(s) could not be scanned[/]")
     return rows
-
-
-def _error_line(text: str) -> None:
-    """One line on stderr, never wrapped or parsed as markup (file names may contain brackets)."""
-    click.echo(click.style(text, fg="magenta"), err=True)
 
 
 def _scan_one(path: Path, options: ScanOptions, on_progress: object) -> Report | Failure:

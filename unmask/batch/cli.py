@@ -9,7 +9,6 @@ Ray, pyarrow and the pipeline are imported inside the command, so ``unmask --hel
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,8 @@ from rich.progress import (
 from rich.text import Text
 
 from unmask.batch.ledger_hook import DEFAULT_REGISTRANT, LedgerHook
-from unmask.config import DecodeLimits, ScanOptions
+from unmask.cli_common import error_line, make_console, scan_flags, scan_options
+from unmask.config import ScanOptions
 from unmask.errors import UnmaskError
 
 if TYPE_CHECKING:
@@ -45,10 +45,6 @@ class FilesPerSecondColumn(ProgressColumn):
         return Text("" if speed is None else f"{speed:.2f} files/s")
 
 
-def _names(value: str | None) -> tuple[str, ...] | None:
-    return tuple(n.strip() for n in value.split(",") if n.strip()) if value else None
-
-
 @click.command("batch")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
@@ -61,10 +57,7 @@ def _names(value: str | None) -> tuple[str, ...] | None:
 @click.option("--match", is_flag=True, help="Check every file against the ledger (SHA-256 and PDQ).")
 @click.option("--ledger", "ledger_location", help="Ledger path, data dir or database URL (default: the local one).")
 @click.option("--registrant", default=DEFAULT_REGISTRANT, show_default=True, help="Who registers, with --register.")
-@click.option("--signals", "only", help="Comma-separated signals to run (default: all that apply).")
-@click.option("--skip", help="Comma-separated signals not to run.")
-@click.option("--no-faces", is_flag=True, help="Skip the face stage.")
-@click.option("--max-duration", type=float, default=None, help="Refuse media longer than this many seconds.")
+@scan_flags
 @click.option("--artifacts", is_flag=True, help="Keep plots and heatmaps in the JSON reports (slower, larger).")
 @click.option("--flush-rows", type=click.IntRange(min=1), default=256, show_default=True, hidden=True)
 def batch_command(
@@ -89,26 +82,17 @@ def batch_command(
     scores, error, timings), OUT/reports one JSON report per scanned file.
     """
     from unmask.batch.inputs import list_inputs
-    from unmask.signals.registry import check_signal_names
 
+    options = scan_options(only, skip, no_faces, max_duration, artifacts)  # checks signal names first
     try:
-        check_signal_names((*(_names(only) or ()), *(_names(skip) or ())))
         selection = list_inputs(inputs)
     except UnmaskError as exc:
         raise click.UsageError(str(exc)) from None
     for missing in selection.missing:
-        _error_line(f"{missing}: no such file or folder")
+        error_line(f"{missing}: no such file or folder")
     if not selection.files:
-        _error_line("nothing to scan")
+        error_line("nothing to scan")
         sys.exit(EXIT_USAGE)
-    limits = DecodeLimits() if max_duration is None else replace(DecodeLimits(), max_duration_s=max_duration)
-    options = ScanOptions(
-        limits=limits,
-        signals=_names(only),
-        skip_signals=_names(skip) or (),
-        find_faces=not no_faces,
-        artifacts=artifacts,
-    )
     hook = (
         LedgerHook(ledger_location, match=match, register=register, registrant=registrant)
         if match or register
@@ -137,7 +121,7 @@ def _run(
 ) -> BatchSummary | None:
     from unmask.batch.driver import run_batch
 
-    console = _console()
+    console = make_console(stderr=True)
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -171,7 +155,7 @@ def _run(
                 on_plan=on_plan, on_row=on_row, flush_rows=flush_rows,
             )  # fmt: skip
     except UnmaskError as exc:
-        _error_line(str(exc))
+        error_line(str(exc))
         return None
     _print_summary(console, summary, out)
     return summary
@@ -185,15 +169,6 @@ def _print_summary(console: Console, summary: BatchSummary, out: Path) -> None:
         f"rows in {out / 'rows'}/, reports in {out / 'reports'}/"
     )
     if summary.stopped:
-        _error_line(f"the run stopped early: {summary.stopped}; run the same command again to resume")
+        error_line(f"the run stopped early: {summary.stopped}; run the same command again to resume")
     if summary.interrupted:
-        _error_line(f"interrupted after {summary.done} file(s); run the same command again to resume")
-
-
-def _console() -> Console:
-    console = Console(stderr=True)
-    return console if console.is_terminal else Console(stderr=True, width=max(console.width, 160))
-
-
-def _error_line(text: str) -> None:
-    click.echo(click.style(text, fg="magenta"), err=True)
+        error_line(f"interrupted after {summary.done} file(s); run the same command again to resume")

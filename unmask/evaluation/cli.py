@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from unmask.cli_common import make_console
 from unmask.config import ScanOptions
 from unmask.errors import UnmaskError
 from unmask.evaluation.labels import LabelledFile, balanced_head, labelled_files
@@ -73,7 +74,7 @@ def eval_command(
         source = f"in {used}" if used else "in real/ or fake/ folders"
         click.echo(f"unmask eval: no labelled {'/'.join(sorted(wanted))} files under {folder} ({source})", err=True)
         sys.exit(EXIT_USAGE)
-    console = _stderr_console()
+    console = make_console(stderr=True)  # stdout is for --json
     options = ScanOptions(artifacts=False, signals=only_signals or None, skip_signals=skipped)
     with _progress(console, "scanning", len(files)) as on_file:
         rows = scan_files(files, options, on_file)
@@ -92,12 +93,6 @@ def eval_command(
     if as_json:
         click.echo(result.model_dump_json(indent=2))
     sys.exit(EXIT_OK)
-
-
-def _stderr_console() -> Console:
-    """Tables go to stderr (stdout is for ``--json``), 160 columns wide when piped to a file or log."""
-    console = Console(stderr=True)
-    return console if console.is_terminal else Console(stderr=True, width=max(console.width, 160))
 
 
 def _media_types(kinds: str) -> set[str]:
