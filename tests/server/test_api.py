@@ -176,6 +176,11 @@ def test_ledger_signals_docs_and_pages_are_served(served: Served) -> None:
     assert {"metadata", "blink", "provenance"} <= names
     paths = c.get("/openapi.json").json()["paths"]
     assert {"/api/scans", "/api/scans/{job_id}", "/api/scans/{job_id}/events", "/api/ledger/entries"} <= paths.keys()
+    scan_body = paths["/api/scans"]["post"]["requestBody"]["content"]
+    assert {"multipart/form-data", "application/json"} == scan_body.keys()
+    assert {"file", "signals", "skip", "no_faces"} == scan_body["multipart/form-data"]["schema"]["properties"].keys()
+    verify_body = paths["/api/verify"]["post"]["requestBody"]["content"]  # a file and nothing else
+    assert verify_body["multipart/form-data"]["schema"]["properties"].keys() == {"file"} and len(verify_body) == 1
     assert c.get("/docs").status_code == 200
     for page in ("/", "/history", "/verify", "/ledger", "/static/app.js"):
         assert c.get(page).status_code == 200, page

@@ -242,20 +242,18 @@ def _match_file(matcher: Matcher, path: Path, size: int, max_distance: int, limi
     )
 
 
-_UPLOAD_SCHEMA: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            }
-        },
+def upload_body(fields: dict[str, str] | None = None, json_schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads its multipart upload itself (see
+    :func:`multipart_file`), so FastAPI cannot infer it: a required ``file``, optional text ``fields``
+    (name -> description) and, when given, an ``application/json`` alternative."""
+    properties: dict[str, Any] = {"file": {"type": "string", "format": "binary"}}
+    properties |= {name: {"type": "string", "description": text} for name, text in (fields or {}).items()}
+    content: dict[str, Any] = {
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": properties}}
     }
-}
+    if json_schema is not None:
+        content["application/json"] = {"schema": json_schema}
+    return {"requestBody": {"required": True, "content": content}}
 
 
 def ledger_router(matcher: Matcher, token: str | None, max_upload_bytes: int = DEFAULT_MAX_UPLOAD) -> APIRouter:
@@ -328,7 +326,7 @@ def ledger_router(matcher: Matcher, token: str | None, max_upload_bytes: int = D
         matches = matcher.match_hash(pdq.lower(), max_distance, limit)
         return PdqMatchOut(pdq=pdq.lower(), max_distance=max_distance, matches=[_match(m) for m in matches])
 
-    @router.post("/match/file", openapi_extra=_UPLOAD_SCHEMA)
+    @router.post("/match/file", openapi_extra=upload_body())
     async def match_file(
         request: Request,
         max_distance: Annotated[int, Query(ge=0, le=MIH_RADIUS)] = MIH_RADIUS,

@@ -22,7 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from unmask.ledger.server import Credentials, require_token
+from unmask.ledger.server import Credentials, require_token, upload_body
 from unmask.report.html import render_html
 from unmask.report.model import Report
 from unmask.server import uploads
@@ -47,26 +47,14 @@ class PathScan(BaseModel):
     skip: list[str] = Field(default_factory=list)
 
 
-_SCAN_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "signals": {"type": "string", "description": "comma-separated signals to run"},
-                        "skip": {"type": "string", "description": "comma-separated signals not to run"},
-                        "no_faces": {"type": "string", "description": "'1' to skip the face stage"},
-                    },
-                }
-            },
-            "application/json": {"schema": PathScan.model_json_schema()},
-        },
-    }
-}
+_SCAN_BODY = upload_body(
+    {
+        "signals": "comma-separated signals to run",
+        "skip": "comma-separated signals not to run",
+        "no_faces": "'1' to skip the face stage",
+    },
+    json_schema=PathScan.model_json_schema(),
+)
 
 
 def _names(value: str | list[str] | None) -> list[str]:
@@ -252,7 +240,7 @@ def verify_router(config: ServerConfig, queue: JobQueue) -> APIRouter:
     """``POST /api/verify``: what ``unmask verify`` says about an uploaded file (C2PA, watermark, ledger)."""
     router = APIRouter(prefix="/api", tags=["provenance"])
 
-    @router.post("/verify", openapi_extra=_SCAN_BODY)
+    @router.post("/verify", openapi_extra=upload_body())
     async def verify(request: Request) -> dict[str, Any]:
         """Upload a signed (or any) file: its Content Credentials, watermark and ledger registration."""
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):
