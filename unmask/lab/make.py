@@ -97,6 +97,14 @@ def _summary(
     (out_dir / "lab.json").write_text(json.dumps(body, indent=2) + "\n")
 
 
+def _finish(writer: LabWriter, command: str, config: object, histories: list[tuple[str, History]]) -> BenchResult:
+    """The training curves, ``manifest.csv`` and ``lab.json`` of a bench whose files are all written."""
+    curves = plot_curves(histories, writer.out_dir / "training_curves.png", f"unmask lab {command}")
+    manifest = writer.write_manifest()
+    _summary(writer.out_dir, command, config, histories, writer.rows)
+    return BenchResult(writer.out_dir, manifest, curves, writer.rows, histories)
+
+
 def _load_identities(
     folder: Path, config: SwapBenchConfig, rng: np.random.Generator, say: Say
 ) -> dict[str, list[FaceSample]]:
@@ -136,21 +144,14 @@ def make_swap_bench(
     model, history = train_swap({n: [s.crop for s in f] for n, f in faces.items()}, config.train, on_step)
     say(f"trained {history.steps} steps in {history.seconds:.0f} s")
     names = sorted(faces)
-    writer = LabWriter(out_dir, keys_directory=keys_directory, ledger=ledger)
-    try:
+    with LabWriter(out_dir, keys_directory=keys_directory, ledger=ledger) as writer:
         for position, name in enumerate(names):
             donor = names[(position + 1) % len(names)]
             targets = _targets(faces[name], config.targets)
             swapped = swap_faces(model, [t.crop for t in targets], donor)
             for i, (target, face) in enumerate(zip(targets, swapped, strict=True)):
                 _write_pair(writer, target, face, donor, i)
-        histories = [("swap autoencoder", history)]
-        curves = plot_curves(histories, Path(out_dir) / "training_curves.png", "unmask lab swap-bench")
-        manifest = writer.write_manifest()
-    finally:
-        writer.close()
-    _summary(Path(out_dir), "swap-bench", config, histories, writer.rows)
-    return BenchResult(Path(out_dir), manifest, curves, writer.rows, histories)
+    return _finish(writer, "swap-bench", config, [("swap autoencoder", history)])
 
 
 def _write_pair(writer: LabWriter, target: FaceSample, face: np.ndarray, donor: str, i: int) -> None:
@@ -206,9 +207,8 @@ def make_gan_bench(
     say(f"autoencoder: {ae_history.steps} steps in {ae_history.seconds:.0f} s")
     generated = sample_faces(netg, config.samples, config.gan.seed)
     rebuilt = reconstruct(autoencoder, [s.crop for s in held_out])
-    writer = LabWriter(out_dir, keys_directory=keys_directory, ledger=ledger)
     size = config.out_size
-    try:
+    with LabWriter(out_dir, keys_directory=keys_directory, ledger=ledger) as writer:
         for i, (real, redrawn, sample) in enumerate(zip(held_out, rebuilt, generated, strict=True)):
             real_rel, ae_rel = f"real/face_{i:03d}.png", f"fake/autoencoder/face_{i:03d}.png"
             src, who = real.source.name, real.source.stem
@@ -235,10 +235,4 @@ def make_gan_bench(
             writer.write(
                 _upscale(sample, size), f"fake/gan/gan_{i:03d}.png", label="fake", kind="lab_gan", origin="generated"
             )
-        histories = [("DCGAN", gan_history), ("autoencoder (pure decoder)", ae_history)]
-        curves = plot_curves(histories, Path(out_dir) / "training_curves.png", "unmask lab gan-bench")
-        manifest = writer.write_manifest()
-    finally:
-        writer.close()
-    _summary(Path(out_dir), "gan-bench", config, histories, writer.rows)
-    return BenchResult(Path(out_dir), manifest, curves, writer.rows, histories)
+    return _finish(writer, "gan-bench", config, [("DCGAN", gan_history), ("autoencoder (pure decoder)", ae_history)])

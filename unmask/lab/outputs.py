@@ -128,6 +128,12 @@ class LabWriter:
     def close(self) -> None:
         self._scratch.cleanup()
 
+    def __enter__(self) -> LabWriter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
 
 def read_manifest(path: Path) -> list[dict[str, str]]:
     with Path(path).open(newline="", encoding="utf-8") as handle:
