@@ -105,6 +105,7 @@ def test_drop_a_video_read_the_report_and_follow_provenance(
         page.screenshot(path=str(artifact_dir() / "ledger.png"))
 
         page.goto(base + "/history")
+        page.wait_for_selector("#history")  # the table is drawn after the page fetches /api/scans
         assert page.locator("#history a", has_text="clip.mp4").count() == 1
         page.goto(report_url)  # the shareable link renders the same report again
         assert page.inner_text("#verdict-label") == label
