@@ -6,7 +6,9 @@ scan of the clip (the second scan in its process: the first pays start-up, like 
 imports, which a batch or server pays once). Prints per-stage times, frames/s, peak RSS and the
 ratio scan ÷ decode-only.
 
-    .venv/bin/python bench/scan_speed.py [--seconds 10] [--repeat 1]
+    .venv/bin/python bench/scan_speed.py [--seconds 10] [--repeat 1] [--signal-threads N]
+
+``--signal-threads 1`` runs the signals one after another (the default uses up to four threads).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
-def _decode_only(path: str, queue: Any) -> None:
+def _decode_only(path: str, queue: Any, threads: int | None) -> None:
     from unmask.media import decode
 
     start = time.perf_counter()
@@ -33,16 +35,17 @@ def _decode_only(path: str, queue: Any) -> None:
     queue.put({"seconds": time.perf_counter() - start, "frames": len(media.frames), "peak_mb": _peak_rss_mb()})
 
 
-def _scan(path: str, queue: Any) -> None:
-    from unmask import scan
+def _scan(path: str, queue: Any, threads: int | None) -> None:
+    from unmask import ScanOptions, scan
     from unmask.faces.landmarker import get_landmarker
     from unmask.signals.registry import signal_classes
 
     get_landmarker()  # model load (~0.4 s) and signal imports are start-up, not per-file work
     signal_classes()
-    scan(path)  # the first scan also pays lazy imports (scipy.signal 1.6 s) and per-thread models
+    options = ScanOptions() if threads is None else ScanOptions(signal_threads=threads)
+    scan(path, options)  # the first scan also pays lazy imports (scipy.signal 1.6 s) and per-thread models
     start = time.perf_counter()
-    report = scan(path)
+    report = scan(path, options)
     queue.put(
         {
             "seconds": time.perf_counter() - start,
@@ -50,14 +53,15 @@ def _scan(path: str, queue: Any) -> None:
             "faces": report.faces.count if report.faces else 0,
             "stages": report.timings_ms,
             "peak_mb": _peak_rss_mb(),
+            "threads": options.signal_threads,
         }
     )
 
 
-def _in_fresh_process(target: Any, path: Path) -> dict[str, Any]:
+def _in_fresh_process(target: Any, path: Path, threads: int | None) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    process = ctx.Process(target=target, args=(str(path), queue))
+    process = ctx.Process(target=target, args=(str(path), queue, threads))
     process.start()
     while True:
         try:
@@ -74,6 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=1, help="runs per phase; the fastest is reported")
+    parser.add_argument("--signal-threads", type=int, default=None, help="threads for the signals of one scan")
     args = parser.parse_args()
 
     from PIL import Image
@@ -90,11 +95,14 @@ def main() -> None:
             "scan 720p clip": (_scan, clip),
         }
         results = {
-            name: min((_in_fresh_process(t, p) for _ in range(args.repeat)), key=lambda r: r["seconds"])
+            name: min(
+                (_in_fresh_process(t, p, args.signal_threads) for _ in range(args.repeat)), key=lambda r: r["seconds"]
+            )
             for name, (t, p) in runs.items()
         }
 
-    print(f"python {sys.version.split()[0]}, {mp.cpu_count()} CPU(s)")
+    threads = results["scan 1080p image"]["threads"]
+    print(f"python {sys.version.split()[0]}, {mp.cpu_count()} CPU(s), signals on {threads} thread(s)")
     print(f"{'phase':<24}{'wall s':>8}{'frames':>8}{'frames/s':>10}{'peak RSS MB':>13}")
     for name, r in results.items():
         fps = r["frames"] / r["seconds"] if r["seconds"] else 0.0

@@ -32,3 +32,26 @@ def test_progress_is_reported(media) -> None:
 def test_without_artifacts_no_pictures_are_made(media) -> None:
     report = scan(media.video, ScanOptions(artifacts=False))
     assert report.faces is not None and all(t.thumbnail is None for t in report.faces.tracks)
+
+
+def _judgement(report: Report) -> list[tuple[object, ...]]:
+    return [(s.name, s.status, s.score, s.confidence, s.summary) for s in report.signals]
+
+
+def test_signals_on_threads_give_the_same_report_as_one_after_another(media) -> None:
+    one = scan(media.video, ScanOptions(signal_threads=1, artifacts=False))
+    four = scan(media.video, ScanOptions(signal_threads=4, artifacts=False))
+    assert _judgement(four) == _judgement(one)  # same results, in registry order
+    assert four.verdict.probability == one.verdict.probability
+    names = [s.name for s in four.signals]
+    assert [k.removeprefix("signal:") for k in four.timings_ms if k.startswith("signal:")] == names
+
+
+def test_threaded_progress_counts_every_signal_once(media) -> None:
+    calls: list[tuple[str, float, float]] = []
+    report = scan(
+        media.photo, ScanOptions(signal_threads=3), lambda stage, done, total: calls.append((stage, done, total))
+    )
+    signal_calls = [c for c in calls if c[0].startswith("signal:")]
+    assert sorted(c[0].removeprefix("signal:") for c in signal_calls) == sorted(s.name for s in report.signals)
+    assert [c[1] for c in signal_calls] == list(range(1, len(report.signals) + 1))

@@ -56,3 +56,14 @@ class ScanOptions:
     artifacts: bool = True
     """Render plots and heatmaps. Batch jobs that only keep scores turn this off to save time."""
     find_faces: bool = True
+    signal_threads: int = field(default_factory=lambda: default_signal_threads())
+    """Signals run side by side on this many threads (1: one after another); the result is the same either
+    way. Batch workers already run one scan per core, so they pass 1; the server gives each scan process
+    its share of the cores."""
+
+
+def default_signal_threads() -> int:
+    """Up to four threads, never more than the cores this process may use."""
+    import os
+
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))

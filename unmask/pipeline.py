@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from unmask.report.model import (
     SamplingInfo,
     SignalResult,
 )
-from unmask.signals import AnalysisContext, Signal, select_signals
+from unmask.signals import AnalysisContext, Need, Signal, select_signals
 from unmask.version import __version__
 
 Progress = Callable[[str, float, float], None]
@@ -65,16 +66,17 @@ def scan(path: str | Path, options: ScanOptions | None = None, progress: Progres
     with timer.stage("decode"):
         media = decode(path, options.limits, options.sampling)
     signals = select_signals(media.kind, options.signals, options.skip_signals)
-    faces = None
-    if options.find_faces and media.frames:
-        with timer.stage("faces"):
-            faces = face_stage.analyze(media, lambda done, total: report_progress("faces", done, total))
-    ctx = AnalysisContext(media=media, faces=faces, options=options)
-    results = []
-    for index, signal in enumerate(signals):
-        report_progress(f"signal:{signal.name}", index, len(signals))
-        with timer.stage(f"signal:{signal.name}"):
-            results.append(run_signal(signal, ctx))
+    ctx = AnalysisContext(media=media, options=options, faces_pending=True)
+    with _SignalRunner(signals, ctx, options.signal_threads) as runner:
+        runner.start(before_faces=True)  # signals that never look at faces overlap the face stage
+        faces = None
+        try:
+            if options.find_faces and media.frames:
+                with timer.stage("faces"):
+                    faces = face_stage.analyze(media, lambda done, total: report_progress("faces", done, total))
+        finally:
+            ctx.faces = faces  # also on failure, so no signal waits for ever
+        results = runner.collect(report_progress, timer)
     with timer.stage("fusion"):
         verdict = fuse(results, {type(s).name: type(s).weight for s in signals}, media.kind.value)
     timer.ms["total"] = round((time.perf_counter() - started) * 1000, 2)
@@ -89,6 +91,70 @@ def scan(path: str | Path, options: ScanOptions | None = None, progress: Progres
         timings_ms=timer.ms,
         warnings=list(media.metadata.get("decode_warnings", [])),
     )
+
+
+def _waits_for_faces(signal: Signal) -> bool:
+    return bool(signal.needs & {Need.FACES, Need.FACE_REGIONS})
+
+
+class _SignalRunner:
+    """Runs a scan's signals side by side on ``threads`` threads; results come back in registry order.
+
+    Why threads help: the heavy parts of most signals (FFTs, OpenCV, JPEG codecs, onnxruntime) release
+    the GIL, and signals only read the shared context, so on a multi-core machine the slow ones overlap
+    instead of queueing, and those that never look at faces (provenance's watermark search, hashes,
+    the voice model) run during the face stage. Each ``signal:NAME`` timing is that signal's own wall
+    time; with threads these overlap, and ``total`` stays the scan's wall time. With one thread the
+    signals run one after another after the face stage, as they always did; the report is the same.
+    """
+
+    def __init__(self, signals: list[Signal], ctx: AnalysisContext, threads: int) -> None:
+        self.signals = signals
+        self.ctx = ctx
+        workers = min(threads, len(signals))
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="unmask-signal") if workers > 1 else None
+        self.futures: dict[Future[SignalResult], Signal] = {}
+        self.elapsed: dict[str, float] = {}
+
+    def __enter__(self) -> _SignalRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def start(self, before_faces: bool = False) -> None:
+        """Hand the pool every signal not yet started (only face-free ones while faces are pending)."""
+        if self.pool is None:
+            return
+        started = set(self.futures.values())
+        for signal in self.signals:
+            if signal not in started and not (before_faces and _waits_for_faces(signal)):
+                self.futures[self.pool.submit(self._timed, signal)] = signal
+
+    def collect(self, report_progress: Progress, timer: _Timer) -> list[SignalResult]:
+        """Start the rest, wait for all, report progress as each finishes and record the timings."""
+        total = len(self.signals)
+        if self.pool is None:
+            results = []
+            for index, signal in enumerate(self.signals):
+                report_progress(f"signal:{signal.name}", index, total)
+                results.append(self._timed(signal))
+        else:
+            self.start()
+            for done, future in enumerate(as_completed(self.futures), start=1):
+                report_progress(f"signal:{self.futures[future].name}", done, total)
+            by_signal = {signal.name: future.result() for future, signal in self.futures.items()}
+            results = [by_signal[signal.name] for signal in self.signals]
+        timer.ms.update({f"signal:{s.name}": self.elapsed[s.name] for s in self.signals})  # registry order
+        return results
+
+    def _timed(self, signal: Signal) -> SignalResult:
+        start = time.perf_counter()
+        try:
+            return run_signal(signal, self.ctx)
+        finally:
+            self.elapsed[signal.name] = round((time.perf_counter() - start) * 1000, 2)
 
 
 def run_signal(signal: Signal, ctx: AnalysisContext) -> SignalResult:

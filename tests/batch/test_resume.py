@@ -18,6 +18,8 @@ def test_the_report_version_follows_the_options_and_is_stable() -> None:
     assert report_version(options) == VERSION
     assert report_version(replace(options, find_faces=False)) != VERSION
     assert report_version(replace(options, skip_signals=("ela",))) != VERSION
+    # threads change the speed, not the report: a resume on a machine with other cores keeps its rows
+    assert report_version(replace(options, signal_threads=1)) == report_version(replace(options, signal_threads=4))
     assert VERSION.startswith("1.") and VERSION.count("/") == 2
 
 

@@ -98,10 +98,11 @@ def test_progress_streams_as_server_sent_events(served: Served, media: dict[str,
     assert names[-1] == "done", events[-1]
     stages = [e["stage"] for n, e in events if n == "progress"]
     # The stream samples the job's stage every 0.25 s, so a stage shorter than that (decoding a small
-    # photo) may pass unseen; what it does send must be real pipeline stages, several of them signals.
+    # photo; signals run side by side and finish in bursts) may pass unseen; what it does send must be
+    # real pipeline stages, at least one of them a signal.
     signals = {f"signal:{c.name}" for c in signal_classes()}
     assert set(stages) <= {"queued", "starting", "decode", "faces", "fusion", "done", *signals}, stages
-    assert sum(s in signals for s in stages) >= 3, stages
+    assert any(s in signals for s in stages), stages
     fractions = [e["progress"] for n, e in events if n == "progress" and e["status"] == "running"]
     assert fractions == sorted(fractions) and events[-1][1]["progress"] == 1.0
 

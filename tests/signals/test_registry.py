@@ -99,3 +99,47 @@ def test_unknown_signal_is_a_clear_error(media) -> None:
 
     with pytest.raises(UnmaskError, match="unknown signal 'nope'"):
         scan(media.photo, ScanOptions(signals=("nope",)))
+
+
+def test_derived_is_computed_once_when_threads_ask_together() -> None:
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from unmask.signals import AnalysisContext
+
+    ctx = AnalysisContext(media=None, faces=None)  # type: ignore[arg-type]  # derived() needs neither
+    calls: list[int] = []
+    gate = threading.Barrier(4)
+
+    def compute() -> object:
+        calls.append(1)
+        time.sleep(0.05)  # long enough that the other threads arrive while it runs
+        return object()
+
+    def ask(_: int) -> object:
+        gate.wait()
+        return ctx.derived("grey", compute)
+
+    with ThreadPoolExecutor(4) as pool:
+        values = list(pool.map(ask, range(4)))
+    assert len(calls) == 1 and all(v is values[0] for v in values)
+
+
+def test_reading_faces_while_the_face_stage_runs_waits_for_its_result() -> None:
+    import threading
+    import time
+
+    from unmask.faces.types import FaceAnalysis
+    from unmask.signals import AnalysisContext
+
+    ctx = AnalysisContext(media=None, faces_pending=True)  # type: ignore[arg-type]
+    seen: list[object] = []
+    reader = threading.Thread(target=lambda: seen.append(ctx.faces))
+    reader.start()
+    time.sleep(0.05)
+    assert seen == []  # still waiting: a signal never sees a half-done face stage as "no faces"
+    faces = FaceAnalysis(tracks=[], min_face_px=48)
+    ctx.faces = faces
+    reader.join(5)
+    assert seen == [faces]

@@ -19,6 +19,7 @@ import math
 import os
 from collections.abc import Container, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from importlib.util import find_spec
 from typing import Any
 
@@ -87,7 +88,7 @@ class ScanActor:
     """One Ray worker: scans the files of each batch it is given, one after another, with models loaded once."""
 
     def __init__(self, options: ScanOptions, report_version: str, known_sha256: Container[str]) -> None:
-        self.options = options
+        self.options = replace(options, signal_threads=1)  # Ray already runs one actor per core
         self.report_version = report_version
         self.known_sha256 = known_sha256
 

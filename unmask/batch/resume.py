@@ -33,7 +33,9 @@ from unmask.version import __version__
 def report_version(options: ScanOptions) -> str:
     """``<schema>/<unmask>/<digest>``: changes whenever a rescan could give a different report."""
     signals = {cls.name: cls.version for cls in signal_classes()}
-    recipe = json.dumps({"signals": signals, "options": asdict(options)}, sort_keys=True, default=str)
+    settings = asdict(options)
+    del settings["signal_threads"]  # how many threads ran the signals changes the speed, not the report
+    recipe = json.dumps({"signals": signals, "options": settings}, sort_keys=True, default=str)
     return f"{SCHEMA_VERSION}/{__version__}/{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
 
 

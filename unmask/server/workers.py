@@ -22,6 +22,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from unmask.config import default_signal_threads
 from unmask.server.config import ServerConfig
 from unmask.server.jobs import Job, JobQueue
 
@@ -65,8 +66,12 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def child_main(conn: Connection, data_dir: str, ledger: str) -> None:
-    """A scan process: import once, say ready, then scan each :class:`Task` it receives."""
+def child_main(conn: Connection, data_dir: str, ledger: str, signal_threads: int) -> None:
+    """A scan process: import once, say ready, then scan each :class:`Task` it receives.
+
+    ``signal_threads``: the server's share of the cores for one scan (cores ÷ worker slots), so busy slots
+    do not oversubscribe the machine and a lone upload still uses the idle cores.
+    """
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops us
     os.environ["UNMASK_DATA_DIR"] = data_dir
@@ -83,10 +88,10 @@ def child_main(conn: Connection, data_dir: str, ledger: str) -> None:
             return
         if task is None:
             return
-        conn.send(_scan_task(task, conn, scan))
+        conn.send(_scan_task(task, conn, scan, signal_threads))
 
 
-def _scan_task(task: Task, conn: Connection, scan: Any) -> tuple[Any, ...]:
+def _scan_task(task: Task, conn: Connection, scan: Any, signal_threads: int) -> tuple[Any, ...]:
     from unmask.config import ScanOptions
     from unmask.errors import MediaError
 
@@ -103,6 +108,7 @@ def _scan_task(task: Task, conn: Connection, scan: Any) -> tuple[Any, ...]:
         signals=tuple(signals) if signals else None,
         skip_signals=tuple(task.options.get("skip") or ()),
         find_faces=bool(task.options.get("find_faces", True)),
+        signal_threads=signal_threads,
     )
     try:
         report = scan(task.source, options, progress)
@@ -124,11 +130,14 @@ def _scan_task(task: Task, conn: Connection, scan: Any) -> tuple[Any, ...]:
 class _Child:
     """One scan process and the server's end of its pipe."""
 
-    def __init__(self, data_dir: Path, ledger: str) -> None:
+    def __init__(self, data_dir: Path, ledger: str, signal_threads: int) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child_end = context.Pipe()
         self.process: BaseProcess = context.Process(
-            target=child_main, args=(child_end, str(data_dir), ledger), name="unmask-scan", daemon=True
+            target=child_main,
+            args=(child_end, str(data_dir), ledger, signal_threads),
+            name="unmask-scan",
+            daemon=True,
         )
         self.process.start()
         child_end.close()
@@ -198,7 +207,8 @@ class WorkerPool:
         child = self.children.get(slot)
         if child is not None and child.process.is_alive():
             return child
-        child = _Child(self.config.data_dir, self.config.database_location)
+        threads = max(1, default_signal_threads() // max(1, self.config.workers))
+        child = _Child(self.config.data_dir, self.config.database_location, threads)
         if not child.wait_ready(_READY_TIMEOUT_S):
             child.kill()
             return None

@@ -6,6 +6,7 @@ A signal never decodes the file and never runs its own face detector: it reads t
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -21,10 +22,13 @@ Direction = Literal["fake", "real", "neutral"]
 
 
 class Need(StrEnum):
-    """What a signal reads. The pipeline runs the face stage only if some selected signal needs faces."""
+    """What a signal reads. ``FACES`` makes a signal not applicable without a usable face; a signal with
+    neither ``FACES`` nor ``FACE_REGIONS`` may start while the face stage still runs."""
 
     FRAMES = "frames"
     FACES = "faces"
+    FACE_REGIONS = "face_regions"
+    """Looks at the faces' regions when there are any, and judges the picture without them too."""
     AUDIO = "audio"
     BYTES = "bytes"
     METADATA = "metadata"
@@ -91,20 +95,58 @@ class Outcome:
         return cls(status="not_applicable", summary=reason)
 
 
-@dataclass
 class AnalysisContext:
-    """Everything the earlier stages produced, shared read-only by all signals of one scan."""
+    """Everything the earlier stages produced, shared read-only by all signals of one scan.
 
-    media: Media
-    faces: FaceAnalysis | None
-    options: ScanOptions = field(default_factory=ScanOptions)
-    shared: dict[str, Any] = field(default_factory=dict)
-    """A per-scan cache for derived data several signals use (e.g. grey frames); keyed by a stable name."""
+    The pipeline may start signals that do not look at faces while the face stage still runs
+    (``faces_pending=True``); reading :attr:`faces` then waits until the stage has finished, so a signal
+    always sees the finished face analysis, at worst a little later.
+    """
+
+    def __init__(
+        self,
+        media: Media,
+        faces: FaceAnalysis | None = None,
+        options: ScanOptions | None = None,
+        shared: dict[str, Any] | None = None,
+        *,
+        faces_pending: bool = False,
+    ) -> None:
+        self.media = media
+        self.options = options or ScanOptions()
+        self.shared: dict[str, Any] = {} if shared is None else shared
+        """A per-scan cache for derived data several signals use (e.g. grey frames); keyed by a stable name."""
+        self._faces = faces
+        self._faces_ready = threading.Event()
+        if not faces_pending:
+            self._faces_ready.set()
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    @property
+    def faces(self) -> FaceAnalysis | None:
+        """The face stage's result (``None``: face analysis was turned off); waits while it is pending."""
+        self._faces_ready.wait()
+        return self._faces
+
+    @faces.setter
+    def faces(self, faces: FaceAnalysis | None) -> None:
+        self._faces = faces
+        self._faces_ready.set()
 
     def derived(self, key: str, compute: Any) -> Any:
-        """Compute something once per scan and share it, e.g. ``ctx.derived("grey", lambda: ...)``."""
-        if key not in self.shared:
-            self.shared[key] = compute()
+        """Compute something once per scan and share it, e.g. ``ctx.derived("grey", lambda: ...)``.
+
+        Signals run on several threads: the first to ask computes, others asking for the same key wait for
+        it (and only for it), so nothing is computed twice.
+        """
+        if key in self.shared:
+            return self.shared[key]
+        with self._locks_guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self.shared:
+                self.shared[key] = compute()
         return self.shared[key]
 
     def largest_track(self) -> FaceTrack | None:

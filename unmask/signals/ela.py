@@ -121,7 +121,7 @@ class ElaSignal(Signal):
     name = "ela"
     version = "1.0"
     applies_to = frozenset({MediaKind.IMAGE})
-    needs = frozenset({Need.FRAMES})
+    needs = frozenset({Need.FRAMES, Need.FACE_REGIONS})
     description = "Error level analysis: does the face respond to a JPEG re-save like the rest of the picture?"
 
     def precondition(self, ctx: AnalysisContext) -> str | None:

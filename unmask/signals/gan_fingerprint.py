@@ -51,7 +51,7 @@ class GanFingerprintSignal(Signal):
     name = "gan_fingerprint"
     version = "1.0"
     applies_to = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
-    needs = frozenset({Need.FRAMES})
+    needs = frozenset({Need.FRAMES, Need.FACE_REGIONS})
     description = (
         "Learned up-sampling fingerprint (GAN/decoder checkerboard) in native 64 px patches of the picture and face"
     )

@@ -297,7 +297,7 @@ class NoiseSignal(Signal):
     name = "noise"
     version = "1.0"
     applies_to = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
-    needs = frozenset({Need.FRAMES})
+    needs = frozenset({Need.FRAMES, Need.FACE_REGIONS})
     description = "Local noise level map: does the face (or any region) carry other noise than the rest?"
 
     def precondition(self, ctx: AnalysisContext) -> str | None:

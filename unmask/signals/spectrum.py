@@ -193,7 +193,7 @@ class SpectrumSignal(Signal):
     name = "spectrum"
     version = "1.0"
     applies_to = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
-    needs = frozenset({Need.FRAMES})
+    needs = frozenset({Need.FRAMES, Need.FACE_REGIONS})
     description = "Power spectrum fall-off and up-sampling peaks of the picture and the face vs real photographs"
 
     def precondition(self, ctx: AnalysisContext) -> str | None:
