@@ -191,6 +191,7 @@ def test_train_fusion_end_to_end_and_from_cache(
     tiny_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(train, "MIN_PER_CLASS", 5)
+    monkeypatch.setattr(train, "MIN_FAKE_KINDS", 1)
     out, cache = tmp_path / "fusion.json", tmp_path / "cache.jsonl"
     args = ["train", "fusion", "--data", str(tiny_set), "--out", str(out), "--cache", str(cache), "--seed", "3"]
     done = CliRunner().invoke(main, args, catch_exceptions=False)
@@ -211,6 +212,17 @@ def test_train_fusion_end_to_end_and_from_cache(
     monkeypatch.setattr("unmask.pipeline.scan", no_scan)
     again = train.train_fusion([tiny_set], out, cache, seed=3, log=lambda line: None)
     assert again["models"]["image"]["coefficients"] == model["coefficients"]
+
+
+def test_fakes_of_one_kind_give_no_model_however_well_they_separate() -> None:
+    files, y = _synthetic(200, 4)
+    data = train.KindData(NAMES, {n: "1" for n in NAMES}, np.array([split_features(f, NAMES) for f in files]), y)
+    data.kinds = ["real" if label == 0 else "lab_faceswap" for label in y]
+    model, report = train.fit_kind("video", data, seed=0)
+    assert model is None and report["skipped"] == "fakes of 1 kind(s) (lab_faceswap), fewer than 2"
+    data.kinds = ["real" if label == 0 else ("lab_faceswap" if i % 2 else "splice") for i, label in enumerate(y)]
+    model, report = train.fit_kind("video", data, seed=0)
+    assert model is not None and "skipped" not in report
 
 
 def test_the_shipped_weights_load_and_leave_declared_signals_to_the_rule() -> None:

@@ -65,6 +65,14 @@ def test_a_folder_without_faces_is_one_line_and_exit_1(tmp_path: Path) -> None:
     )
 
 
+def test_no_pairs_and_no_clips_is_a_usage_error(tmp_path: Path) -> None:
+    ids = write_identities(tmp_path / "ids")
+    args = ["lab", "swap-bench", "--identities", str(ids), "--out", str(tmp_path / "o"), "--pairs", "0"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "give --pairs or --clips above 0" in result.output
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_file_is_a_usage_error(tmp_path: Path) -> None:
     photo = tmp_path / "me.jpg"
     photo.write_bytes(b"\xff\xd8\xff")

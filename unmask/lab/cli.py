@@ -68,8 +68,16 @@ def lab_group() -> None:
 @click.option("--count", type=click.IntRange(min=2), default=2, show_default=True, help="Identities to train on.")
 @click.option("--faces", type=click.IntRange(min=4), default=80, show_default=True, help="Training faces per identity.")
 @click.option(
-    "--pairs", type=click.IntRange(min=1), default=10, show_default=True, help="Real/fake pairs per identity."
+    "--pairs", type=click.IntRange(min=0), default=10, show_default=True, help="Real/fake frame pairs per identity."
 )
+@click.option(
+    "--clips",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Real/fake clip pairs (MP4, swapped frame by frame) per video identity.",
+)
+@click.option("--clip-seconds", type=click.FloatRange(min=0.2, max=10.0), default=2.0, show_default=True)
 @click.option("--size", type=click.Choice(["64", "128"]), default="64", show_default=True, help="Face crop size (px).")
 @_common
 def swap_bench_command(
@@ -77,6 +85,8 @@ def swap_bench_command(
     count: int,
     faces: int,
     pairs: int,
+    clips: int,
+    clip_seconds: float,
     size: str,
     out_dir: Path,
     seed: int,
@@ -87,13 +97,22 @@ def swap_bench_command(
     ledger: str | None,
     keys_dir: Path | None,
 ) -> None:
-    """Shared-encoder / per-identity-decoder face swaps pasted into the target frames, with masks."""
+    """Shared-encoder / per-identity-decoder face swaps pasted into the target frames, with masks; with
+    --clips, also stretches of each identity's video swapped frame by frame, beside the untouched stretch."""
     from unmask.lab.make import SwapBenchConfig, make_swap_bench
     from unmask.lab.swap import TrainConfig
 
     train = TrainConfig(steps=steps or (TINY_STEPS if tiny else 2000), minutes=minutes, seed=seed)
+    if pairs == 0 and clips == 0:
+        raise click.UsageError("nothing to write: give --pairs or --clips above 0")
     config = SwapBenchConfig(
-        count, min(faces, 8) if tiny else faces, min(pairs, 2) if tiny else pairs, int(size), train
+        count,
+        min(faces, 8) if tiny else faces,
+        min(pairs, 2) if tiny else pairs,
+        int(size),
+        train,
+        min(clips, 1) if tiny else clips,
+        min(clip_seconds, 0.5) if tiny else clip_seconds,
     )
     with _running(threads, "training the swap autoencoder") as on_step:
         result = make_swap_bench(
@@ -180,11 +199,16 @@ def _running(threads: int, title: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _done(result: BenchResult) -> None:
-    real = sum(f.label == "real" for f in result.files)
-    fake = len(result.files) - real
+    clips = [f for f in result.files if f.relpath.endswith(".mp4")]
+    pictures = [f for f in result.files if not f.relpath.endswith(".mp4")]
+    parts = [
+        f"{sum(f.label == 'real' for f in group)} real + {sum(f.label == 'fake' for f in group)} fake {noun}"
+        for noun, group in (("pictures", pictures), ("clips", clips))
+        if group
+    ]
     marked = sum(f.watermark_checked for f in result.files)
     click.echo(
-        f"{result.out_dir}: {real} real + {fake} fake pictures, all C2PA-signed and in the ledger "
+        f"{result.out_dir}: {', '.join(parts)}, all C2PA-signed and in the ledger "
         f"({marked}/{len(result.files)} watermarks read back); labels in {result.manifest.name}, "
         f"curves in {result.curves.name}"
     )

@@ -182,16 +182,27 @@ def load_faces(
     samples: list[FaceSample] = []
     for source, index, rgb in _frames(identity, count, rng, on_skip):
         frame = scaled(rgb, max_side)
-        raws = find_faces(frame)
-        if not raws:
+        aligned = align_largest_face(frame, index, size, min_face_px)
+        if aligned is None:
             continue
-        faces = [to_face(raw, index, 0) for raw in raws]
-        face = max(faces, key=lambda f: f.box.size)
-        if face.box.size < min_face_px:
-            continue
-        matrix = alignment_matrix(face, size, CROP_MARGIN)
-        crop = cv2.warpAffine(frame, matrix, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT101)
+        face, matrix, crop = aligned
         samples.append(FaceSample(identity.name, source, index, frame, face, matrix, crop))
         if len(samples) >= count:
             break
     return samples
+
+
+def align_largest_face(
+    frame: np.ndarray, index: int, size: int, min_face_px: float = 32.0
+) -> tuple[Face, np.ndarray, np.ndarray] | None:
+    """The frame's largest face, its frame-to-crop affine and its aligned ``size`` px crop; ``None`` if
+    there is no face of at least ``min_face_px``."""
+    raws = find_faces(frame)
+    if not raws:
+        return None
+    face = max((to_face(raw, index, 0) for raw in raws), key=lambda f: f.box.size)
+    if face.box.size < min_face_px:
+        return None
+    matrix = alignment_matrix(face, size, CROP_MARGIN)
+    crop = cv2.warpAffine(frame, matrix, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT101)
+    return face, matrix, crop

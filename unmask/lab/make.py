@@ -2,7 +2,8 @@
 
 ``swap-bench``: the shared-encoder / per-identity-decoder autoencoder is trained on two or more
 identities; each target frame of identity A gets B's face (A's pose and expression) pasted back in,
-and is written beside the untouched frame, with the mask of the replaced pixels.
+and is written beside the untouched frame, with the mask of the replaced pixels. With ``clips``, stretches
+of each identity's video are also written as clip pairs, swapped frame by frame (:mod:`unmask.lab.clips`).
 
 ``gan-bench``: a DCGAN and a single-decoder autoencoder are trained on face crops; GAN samples and
 autoencoder reconstructions are written beside held-out real crops, all scaled to the same size the
@@ -24,6 +25,7 @@ import cv2
 import numpy as np
 import torch
 
+from unmask.lab.clips import read_clips, swap_clip
 from unmask.lab.gan import GanConfig, reconstruct, sample_faces, train_gan
 from unmask.lab.identities import (
     VIDEO_SUFFIXES,
@@ -36,7 +38,7 @@ from unmask.lab.identities import (
 )
 from unmask.lab.outputs import LabFile, LabWriter, plot_curves
 from unmask.lab.paste import paste_face
-from unmask.lab.swap import History, OnStep, TrainConfig, swap_faces, train_swap
+from unmask.lab.swap import History, OnStep, SwapModel, TrainConfig, swap_faces, train_swap
 from unmask.version import __version__
 
 Say = Callable[[str], None]
@@ -57,6 +59,9 @@ class SwapBenchConfig:
     """Frames per identity that get another identity's face: each makes one real/fake pair."""
     size: int = 64
     train: TrainConfig = field(default_factory=TrainConfig)
+    clips: int = 0
+    """Clip pairs per video identity: a stretch of the video and the same stretch swapped frame by frame."""
+    clip_seconds: float = 2.0
 
 
 @dataclass
@@ -151,7 +156,49 @@ def make_swap_bench(
             swapped = swap_faces(model, [t.crop for t in targets], donor)
             for i, (target, face) in enumerate(zip(targets, swapped, strict=True)):
                 _write_pair(writer, target, face, donor, i)
+            if config.clips:
+                _write_clip_pairs(writer, model, faces[name][0], donor, config, say)
     return _finish(writer, "swap-bench", config, [("swap autoencoder", history)])
+
+
+def _write_clip_pairs(
+    writer: LabWriter, model: SwapModel, sample: FaceSample, donor: str, config: SwapBenchConfig, say: Say
+) -> None:
+    """``config.clips`` clip pairs of the identity ``sample`` comes from, if it is a video."""
+    if sample.source.suffix.lower() not in VIDEO_SUFFIXES:
+        return
+    identity = Identity(sample.identity, (sample.source,))
+    for i, clip in enumerate(read_clips(identity, config.clips, config.clip_seconds)):
+        frames, swapped = swap_clip(model, clip, donor, config.size)
+        say(f"{clip.identity} clip {i}: {swapped} of {len(frames)} frames swapped")
+        real = f"real/{clip.identity}_clip{i:02d}.mp4"
+        fake = f"fake/faceswap/{clip.identity}_as_{donor}_clip{i:02d}.mp4"
+        source = f"{clip.source.name}#frames={clip.first_frame}-{clip.first_frame + len(frames) - 1}"
+        who = clip.identity
+        writer.write_clip(
+            clip.frames,
+            clip.fps,
+            clip.audio,
+            real,
+            label="real",
+            kind="lab_real",
+            origin="real",
+            identity=who,
+            source=source,
+            pair=fake,
+        )
+        writer.write_clip(
+            frames,
+            clip.fps,
+            clip.audio,
+            fake,
+            label="fake",
+            kind="lab_faceswap",
+            origin="swap",
+            identity=who,
+            source=source,
+            pair=real,
+        )
 
 
 def _write_pair(writer: LabWriter, target: FaceSample, face: np.ndarray, donor: str, i: int) -> None:

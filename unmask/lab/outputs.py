@@ -1,6 +1,6 @@
 """Everything the lab writes: watermarked, C2PA-signed and ledger-registered files, plus their labels.
 
-Every picture goes through :func:`unmask.provenance.sign.sign_file`, the same path as ``unmask sign``:
+Every picture and clip goes through :func:`unmask.provenance.sign.sign_file`, the same path as ``unmask sign``:
 the invisible watermark first, then a C2PA manifest over the marked bytes declaring how the picture was
 made, then an entry in the local ledger (and a receipt beside the file). Fakes declare
 ``trainedAlgorithmicMedia`` (made whole by a model) or ``compositeWithTrainedAlgorithmicMedia`` (a
@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from unmask.lab.clips import write_clip
 from unmask.lab.swap import History
 from unmask.provenance.keys import init_keys
 from unmask.provenance.sign import sign_file
@@ -81,24 +82,54 @@ class LabWriter:
         mask: np.ndarray | None = None,
     ) -> LabFile:
         """Watermark, sign and register ``pixels`` as ``out_dir/relpath`` (PNG); ``origin``: real/swap/generated."""
-        source_type = SOURCE_TYPES[origin]
         unsigned = Path(self._scratch.name) / Path(relpath).name
         Image.fromarray(pixels).save(unsigned)
-        target = self.out_dir / relpath
-        result = sign_file(
-            unsigned,
-            target,
-            registrant=REGISTRANT,
-            source_type=source_type,
-            ledger=self.ledger,
-            keys_directory=self.keys_directory,
-        )
-        unsigned.unlink()
         mask_rel = ""
         if mask is not None:
             mask_rel = (Path("masks") / relpath).with_suffix(".png").as_posix()
             (self.out_dir / mask_rel).parent.mkdir(parents=True, exist_ok=True)
             Image.fromarray(mask).save(self.out_dir / mask_rel)
+        return self._sign(unsigned, relpath, label, kind, origin, identity, source, pair, mask_rel)
+
+    def write_clip(
+        self,
+        frames: list[np.ndarray],
+        fps: float,
+        audio: np.ndarray | None,
+        relpath: str,
+        *,
+        label: str,
+        kind: str,
+        origin: str,
+        identity: str = "",
+        source: str = "",
+        pair: str = "",
+    ) -> LabFile:
+        """Watermark (every frame), sign and register a clip as ``out_dir/relpath`` (MP4 with its sound)."""
+        unsigned = write_clip(Path(self._scratch.name) / Path(relpath).name, frames, fps, audio)
+        return self._sign(unsigned, relpath, label, kind, origin, identity, source, pair, "")
+
+    def _sign(
+        self,
+        unsigned: Path,
+        relpath: str,
+        label: str,
+        kind: str,
+        origin: str,
+        identity: str,
+        source: str,
+        pair: str,
+        mask_rel: str,
+    ) -> LabFile:
+        result = sign_file(
+            unsigned,
+            self.out_dir / relpath,
+            registrant=REGISTRANT,
+            source_type=SOURCE_TYPES[origin],
+            ledger=self.ledger,
+            keys_directory=self.keys_directory,
+        )
+        unsigned.unlink()
         row = LabFile(
             relpath,
             label,
@@ -107,7 +138,7 @@ class LabWriter:
             source,
             pair,
             mask_rel,
-            source_type,
+            SOURCE_TYPES[origin],
             result.content_id,
             result.sha256,
             result.watermark_checked,
