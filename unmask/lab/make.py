@@ -174,31 +174,23 @@ def _write_clip_pairs(
         real = f"real/{clip.identity}_clip{i:02d}.mp4"
         fake = f"fake/faceswap/{clip.identity}_as_{donor}_clip{i:02d}.mp4"
         source = f"{clip.source.name}#frames={clip.first_frame}-{clip.first_frame + len(frames) - 1}"
-        who = clip.identity
-        writer.write_clip(
-            clip.frames,
-            clip.fps,
-            clip.audio,
-            real,
-            label="real",
-            kind="lab_real",
-            origin="real",
-            identity=who,
-            source=source,
-            pair=fake,
+        halves = (
+            (clip.frames, real, fake, "real", "lab_real", "real"),
+            (frames, fake, real, "fake", "lab_faceswap", "swap"),
         )
-        writer.write_clip(
-            frames,
-            clip.fps,
-            clip.audio,
-            fake,
-            label="fake",
-            kind="lab_faceswap",
-            origin="swap",
-            identity=who,
-            source=source,
-            pair=real,
-        )
+        for pixels, relpath, pair, label, kind, origin in halves:
+            writer.write_clip(
+                pixels,
+                clip.fps,
+                clip.audio,
+                relpath,
+                label=label,
+                kind=kind,
+                origin=origin,
+                identity=clip.identity,
+                source=source,
+                pair=pair,
+            )
 
 
 def _write_pair(writer: LabWriter, target: FaceSample, face: np.ndarray, donor: str, i: int) -> None:
