@@ -78,3 +78,14 @@ def test_swap_bench_writes_signed_clip_pairs_that_differ_only_in_the_face(tmp_pa
         assert face > 0.2 and background < 0.01  # the face was replaced, the rest of the frame was not
         report = verify_file(bench.out_dir / fake["relpath"], ledger=ledger, keys_directory=keys)
         assert report.watermark.found and report.c2pa.source_types == ["compositeWithTrainedAlgorithmicMedia"]
+
+
+def test_stretches_are_spread_over_the_video_and_hold_its_own_frames(tmp_path: Path) -> None:
+    frames = [np.full((64, 64, 3), 10 * i, np.uint8) for i in range(20)]  # frame i is grey level 10 i
+    write_clip(tmp_path / "long.mp4", frames, FPS, None)
+    [identity] = find_identities(tmp_path)
+    clips = read_clips(identity, 2, 0.5)
+    assert [c.first_frame for c in clips] == [0, 15] and all(c.audio is None for c in clips)
+    for clip in clips:
+        levels = [int(np.median(f)) for f in clip.frames]
+        assert levels == pytest.approx([10 * (clip.first_frame + i) for i in range(5)], abs=3)

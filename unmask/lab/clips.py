@@ -11,6 +11,7 @@ no face is found are left as they are, as a swap tool would.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from unmask.lab.identities import MAX_SIDE, Identity, LabError, align_largest_face, scaled
+from unmask.lab.identities import MAX_SIDE, Identity, LabError, align_largest_face, estimated_frames, scaled
 from unmask.lab.paste import paste_face
 from unmask.lab.swap import SwapModel, swap_faces
 
@@ -45,31 +46,45 @@ def read_clips(identity: Identity, count: int, seconds: float, max_side: int = M
         return []
     path = identity.sources[0]
     try:
-        frames, fps = _all_frames(path, max_side)
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            fps = float(stream.average_rate or 25)
+            total = stream.frames or estimated_frames(stream)
+            length = max(2, round(seconds * fps))
+            count = min(count, total // length)
+            if count < 1:
+                return []
+            starts = np.linspace(0, total - length, count).round().astype(int).tolist()
+            frames = _window_frames(container.decode(stream), starts, length, max_side)
         sound = _sound(path)
     except (av.FFmpegError, IndexError) as exc:
         raise LabError(f"{path}: not a readable video ({exc})") from exc
-    length = max(2, round(seconds * fps))
-    if len(frames) < length:
-        return []
-    count = min(count, len(frames) // length)
-    starts = np.linspace(0, len(frames) - length, count).round().astype(int)
     clips = []
-    for first in starts.tolist():
+    for first in starts:
+        window = [frames[i] for i in range(first, first + length) if i in frames]
+        if len(window) < length:  # the container promised more frames than it held
+            continue
         audio = None
         if sound is not None:
             begin = round(first / fps * AUDIO_RATE)
             audio = sound[begin : begin + round(length / fps * AUDIO_RATE)]
-        clips.append(Clip(identity.name, path, first, fps, frames[first : first + length], audio))
+        clips.append(Clip(identity.name, path, first, fps, window, audio))
     return clips
 
 
-def _all_frames(path: Path, max_side: int) -> tuple[list[np.ndarray], float]:
-    """Every frame, scaled (benchmark clips are seconds long at 256 px: a few MB)."""
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        fps = float(stream.average_rate or 25)
-        return [scaled(f.to_ndarray(format="rgb24"), max_side) for f in container.decode(stream)], fps
+def _window_frames(
+    decoded: Iterator[av.VideoFrame], starts: list[int], length: int, max_side: int
+) -> dict[int, np.ndarray]:
+    """The frames inside the windows only, scaled, by index: a long video is read, never held whole."""
+    wanted = {i for first in starts for i in range(first, first + length)}
+    last = max(wanted)
+    frames: dict[int, np.ndarray] = {}
+    for index, frame in enumerate(decoded):
+        if index in wanted:
+            frames[index] = scaled(frame.to_ndarray(format="rgb24"), max_side)
+        if index >= last:
+            break
+    return frames
 
 
 def _sound(path: Path) -> np.ndarray | None:

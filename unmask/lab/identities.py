@@ -128,7 +128,7 @@ def video_frames(path: Path, count: int) -> Iterator[tuple[int, np.ndarray]]:
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
-            total = stream.frames or _estimated_frames(stream)
+            total = stream.frames or estimated_frames(stream)
             step = max(1, total // max(count, 1))
             kept = 0
             for index, frame in enumerate(container.decode(stream)):
@@ -141,7 +141,7 @@ def video_frames(path: Path, count: int) -> Iterator[tuple[int, np.ndarray]]:
         raise LabError(f"{path}: not a readable video ({exc})") from exc
 
 
-def _estimated_frames(stream: av.video.stream.VideoStream) -> int:
+def estimated_frames(stream: av.video.stream.VideoStream) -> int:
     """Frame count from duration x rate, for containers that do not store it (1: read every frame)."""
     if stream.duration is None or stream.time_base is None or not stream.average_rate:
         return 1
