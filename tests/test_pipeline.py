@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from unmask import Report, ScanOptions, scan
+from unmask.media.types import MediaKind
 
 
 def test_python_api_returns_a_report(media) -> None:
@@ -55,3 +56,27 @@ def test_threaded_progress_counts_every_signal_once(media) -> None:
     signal_calls = [c for c in calls if c[0].startswith("signal:")]
     assert sorted(c[0].removeprefix("signal:") for c in signal_calls) == sorted(s.name for s in report.signals)
     assert [c[1] for c in signal_calls] == list(range(1, len(report.signals) + 1))
+
+
+def test_the_face_stage_runs_only_for_signals_that_look_at_faces(media) -> None:
+    provenance_only = scan(media.video, ScanOptions(signals=("hashes", "provenance"), artifacts=False))
+    assert provenance_only.faces is None and "faces" not in provenance_only.timings_ms
+    regions = scan(media.video, ScanOptions(signals=("spectrum",), artifacts=False))
+    assert regions.faces is not None and regions.faces.count == 1
+
+
+def test_signals_that_do_not_declare_faces_judge_the_same_without_the_face_stage(media) -> None:
+    """A signal that read faces without saying so would judge differently here, where it runs alone and the
+    face stage is skipped, than in a full scan: this keeps the declarations honest."""
+    from unmask.pipeline import _waits_for_faces
+    from unmask.signals import select_signals
+
+    full = {s.name: s for s in scan(media.video, ScanOptions(artifacts=False)).signals}
+    for signal in select_signals(MediaKind.VIDEO):
+        if _waits_for_faces(signal):
+            continue
+        alone = scan(media.video, ScanOptions(signals=(signal.name,), artifacts=False))
+        assert alone.faces is None
+        [result] = alone.signals
+        expected = full[signal.name]
+        assert (result.status, result.score, result.summary) == (expected.status, expected.score, expected.summary)

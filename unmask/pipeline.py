@@ -71,7 +71,7 @@ def scan(path: str | Path, options: ScanOptions | None = None, progress: Progres
         runner.start(before_faces=True)  # signals that never look at faces overlap the face stage
         faces = None
         try:
-            if options.find_faces and media.frames:
+            if options.find_faces and media.frames and any(_waits_for_faces(s) for s in signals):
                 with timer.stage("faces"):
                     faces = face_stage.analyze(media, lambda done, total: report_progress("faces", done, total))
         finally:

@@ -22,8 +22,9 @@ Direction = Literal["fake", "real", "neutral"]
 
 
 class Need(StrEnum):
-    """What a signal reads. ``FACES`` makes a signal not applicable without a usable face; a signal with
-    neither ``FACES`` nor ``FACE_REGIONS`` may start while the face stage still runs."""
+    """What a signal reads. ``FACES`` makes a signal not applicable without a usable face. The face stage
+    runs only when a selected signal has ``FACES`` or ``FACE_REGIONS``, and a signal with neither may
+    start while it still runs: a signal that reads faces must say so."""
 
     FRAMES = "frames"
     FACES = "faces"
