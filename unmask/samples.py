@@ -112,11 +112,12 @@ def talking_clip(
             container.mux(video.encode(frame))
         container.mux(video.encode(None))
         if sound is not None:
-            _write_audio(container, sound, speech_like(seconds))
+            write_mono_audio(container, sound, speech_like(seconds))
     return path
 
 
-def _write_audio(container: av.container.OutputContainer, stream: av.AudioStream, samples: np.ndarray) -> None:
+def write_mono_audio(container: av.container.OutputContainer, stream: av.AudioStream, samples: np.ndarray) -> None:
+    """Encode mono float samples at 16 kHz into ``stream`` (an AAC stream added at that rate) and flush it."""
     chunk = 1024
     for start in range(0, len(samples), chunk):
         block = samples[start : start + chunk]

@@ -19,9 +19,12 @@ from pathlib import Path
 import av
 import numpy as np
 
+from unmask.config import DecodeLimits, SamplingPolicy
 from unmask.lab.identities import MAX_SIDE, Identity, LabError, align_largest_face, estimated_frames, scaled
 from unmask.lab.paste import paste_face
 from unmask.lab.swap import SwapModel, swap_faces
+from unmask.media.audio import decode_audio
+from unmask.samples import write_mono_audio
 
 AUDIO_RATE = 16_000
 """Clips keep their sound as mono 16 kHz AAC: what the voice and lip-sync signals read."""
@@ -88,15 +91,13 @@ def _window_frames(
 
 
 def _sound(path: Path) -> np.ndarray | None:
+    """The video's sound as the scan decodes it (mono, :data:`AUDIO_RATE`, within [-1, 1])."""
     with av.open(str(path)) as container:
         if not container.streams.audio:
             return None
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
-        chunks = []
-        for frame in container.decode(container.streams.audio[0]):
-            chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(frame)]
-        chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(None)]
-    return np.concatenate(chunks).astype(np.float32) if chunks else None
+        policy = SamplingPolicy(audio_rate=AUDIO_RATE)
+        track = decode_audio(path, container, container.streams.audio[0], policy, DecodeLimits(), [])
+    return None if track is None else track.samples
 
 
 def swap_clip(model: SwapModel, clip: Clip, donor: str, size: int) -> tuple[list[np.ndarray], int]:
@@ -123,11 +124,5 @@ def write_clip(path: Path, frames: list[np.ndarray], fps: float, audio: np.ndarr
             container.mux(video.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
         container.mux(video.encode(None))
         if sound is not None and audio is not None:
-            for start in range(0, len(audio), 1024):
-                block = av.AudioFrame.from_ndarray(
-                    audio[start : start + 1024].reshape(1, -1), format="flt", layout="mono"
-                )
-                block.sample_rate, block.pts, block.time_base = AUDIO_RATE, start, Fraction(1, AUDIO_RATE)
-                container.mux(sound.encode(block))
-            container.mux(sound.encode(None))
+            write_mono_audio(container, sound, audio)
     return path
