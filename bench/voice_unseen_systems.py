@@ -28,7 +28,6 @@ from unmask.evaluation.metrics import auc, eer
 from unmask.models.cli_options import CACHE_ROOT
 from unmask.models.faceset import holdout_mask
 from unmask.models.voice_cli import prepared
-from unmask.models.voice_data import Clips
 from unmask.models.voice_train import VoiceTrainConfig, clip_scores, train_voice
 
 
@@ -39,16 +38,6 @@ def unseen(kind: str, path: str, label: int) -> bool:
         return False
     key = kind if label == 1 else path
     return zlib.crc32(key.encode()) % 2 == 1
-
-
-def subset(clips: Clips, copies: list[np.ndarray], keep: np.ndarray) -> tuple[Clips, list[np.ndarray]]:
-    part = Clips()
-    for i in np.flatnonzero(keep):
-        part.samples.append(clips.samples[i])
-        part.labels.append(clips.labels[i])
-        part.kinds.append(clips.kinds[i])
-        part.paths.append(clips.paths[i])
-    return part, [copies[i] for i in np.flatnonzero(keep)]
 
 
 def report(console: Console, title: str, labels: list[int], scores: list[float]) -> None:
@@ -66,7 +55,8 @@ def main() -> None:
     console = Console(stderr=True)
     clips, copies, _ = prepared(args.data, CACHE_ROOT / "voice", args.seed, console.print)
     hidden = np.array([unseen(k, p, y) for k, p, y in zip(clips.kinds, clips.paths, clips.labels, strict=True)])
-    seen_clips, seen_copies = subset(clips, copies, ~hidden)
+    seen_clips = clips.subset(~hidden)
+    seen_copies = [copies[i] for i in np.flatnonzero(~hidden)]
     systems = sorted({k for k, y, h in zip(clips.kinds, clips.labels, hidden, strict=True) if y == 1 and h})
     console.print(f"training on {len(seen_clips)} clips; {int(hidden.sum())} clips of {len(systems)} systems unseen")
     config = VoiceTrainConfig(minutes=args.minutes, seed=args.seed, pairs=32, threads=1)

@@ -18,7 +18,9 @@ from unmask.evaluation import metrics
 from unmask.fusion import train
 from unmask.fusion.learned import FORMAT, KindModel, LearnedFuser, feature_vector, load_default, split_features
 from unmask.fusion.logodds import LogOddsFuser
+from unmask.models.voice_runtime import VOICE
 from unmask.report.model import SignalResult
+from unmask.signals.voice import VoiceSignal
 
 NAMES = ["a", "b", "c"]
 
@@ -233,3 +235,95 @@ def test_the_shipped_weights_load_and_leave_declared_signals_to_the_rule() -> No
     image = shipped.models["image"]
     assert image.coefficients and not set(image.coefficients) & train.DECLARED
     assert all(a >= 0 and b >= 0 for a, b in image.coefficients.values()) and image.band[0] < 0.5 < image.band[1]
+
+
+@pytest.fixture(scope="module")
+def tiny_speech_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six recorded-like voices (real/) and six of them ring-modulated by a tone (fake/), as WAV."""
+    from tests.signals.voices import recorded_like, write_wav
+
+    root = tmp_path_factory.mktemp("speechset")
+    for label in ("real", "fake"):
+        (root / label).mkdir()
+        for i in range(6):
+            voice = recorded_like(2.5, seed=i + (10 if label == "fake" else 0))
+            if label == "fake":
+                voice = (voice * np.sin(2 * np.pi * 170 * np.arange(len(voice)) / 16_000)).astype(np.float32)
+            write_wav(root / label / f"{label}{i}.wav", voice)
+    return root
+
+
+def _out_of_fold_file(folder: Path, path: Path, version: str = VoiceSignal.version) -> Path:
+    """Hand-made out-of-fold voice scores: 0.2 for every real file, 0.8 for every fake one."""
+    from unmask.media import sha256_file
+
+    lines = [json.dumps({"out_of_fold": "voice", "version": version})]
+    for label, score in (("real", 0.2), ("fake", 0.8)):
+        for wav in sorted((folder / label).glob("*.wav")):
+            row = {"sha256": sha256_file(wav), "status": "ok", "score": score, "confidence": 0.7}
+            lines.append(json.dumps(row))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.skipif(not VOICE.available(), reason="voice.onnx is not installed")
+def test_audio_gets_a_model_only_on_out_of_fold_voice_scores(
+    tiny_speech_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(train, "MIN_PER_CLASS", 5)
+    monkeypatch.setattr(train, "MIN_FAKE_KINDS", 1)
+    out, cache = tmp_path / "fusion.json", tmp_path / "cache.jsonl"
+    args = ["train", "fusion", "--data", str(tiny_speech_set), "--out", str(out), "--cache", str(cache)]
+    done = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    document = json.loads(out.read_text())
+    assert "audio" not in document["models"]
+    assert "12 voice scores come from the shipped model" in document["reports"]["audio"]["skipped"]
+
+    scores = _out_of_fold_file(tiny_speech_set, tmp_path / "oof.jsonl")
+    done = CliRunner().invoke(main, [*args, "--out-of-fold", str(scores)], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    document = json.loads(out.read_text())
+    assert document["out_of_fold"][0]["files_replaced"] == 12
+    model = document["models"]["audio"]
+    assert model["signals"] == {"voice": VoiceSignal.version} and model["metrics"]["heldout"]["auc"] == 1.0
+    towards_fake, towards_real = model["coefficients"]["voice"]
+    assert towards_fake > 0 and towards_real > 0  # the hand-made scores separate: both directions trusted
+
+    stale = _out_of_fold_file(tiny_speech_set, tmp_path / "stale.jsonl", version="0.9")
+    done = CliRunner().invoke(main, [*args, "--out-of-fold", str(stale)])
+    assert done.exit_code == 2 and f"voice 0.9, but the signal is now {VoiceSignal.version}" in done.output
+
+
+def test_adding_another_media_kind_leaves_the_image_sample_as_it_was() -> None:
+    from unmask.evaluation.labels import LabelledFile
+
+    images = [
+        LabelledFile(Path(f"{label}/{kind}/{i}.jpg"), label, kind, "image")
+        for label, kinds in (("real", ("crop", "photo")), ("fake", ("gan", "splice")))
+        for kind in kinds
+        for i in range(30)
+    ]
+    sounds = [
+        LabelledFile(Path(f"{label}/s{i}.wav"), label, "tts", "audio") for label in ("real", "fake") for i in range(9)
+    ]
+    alone = train.sample_files(list(images), {"image": 20, "audio": 5}, seed=4)
+    both = train.sample_files(sounds + images, {"image": 20, "audio": 5}, seed=4)
+    assert [f for f in both if f.media == "image"] == alone and len(alone) == 40
+    assert sum(f.media == "audio" for f in both) == 10
+    assert train.sample_files(list(images), {"image": 20}, seed=5) != alone  # the seed still matters
+
+
+def test_the_shipped_audio_model_was_fitted_on_out_of_fold_voice_scores_only() -> None:
+    """The voice model's scores of its own training speech are in-sample; a shipped audio model must have
+    been fitted with every one of them replaced (``unmask train voice-folds``, ``--out-of-fold``)."""
+    from unmask.fusion.learned import WEIGHTS_PATH
+
+    document = json.loads(WEIGHTS_PATH.read_text())
+    if "audio" not in document["models"]:
+        assert "audio" not in document["reports"] or "skipped" in document["reports"]["audio"]
+        return
+    report = document["reports"]["audio"]
+    (voice,) = [t for t in document["out_of_fold"] if t["signal"] == "voice"]
+    assert voice["files_replaced"] >= report["n_real"] + report["n_fake"]
+    assert voice["version"] == document["models"]["audio"]["signals"]["voice"]

@@ -33,7 +33,7 @@ import json
 import random
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,15 +43,16 @@ import numpy as np
 from scipy.optimize import minimize
 
 from unmask.config import ScanOptions
-from unmask.errors import MediaError
+from unmask.errors import MediaError, UnmaskError
 from unmask.evaluation import metrics
 from unmask.evaluation.labels import LabelledFile, labelled_files
 from unmask.fusion.learned import FORMAT, WEIGHTS_PATH, split_features
 from unmask.media import sha256_file
+from unmask.models.voice_folds import OutOfFold
 from unmask.report.model import SignalResult
 
 DEFAULT_CACHE = Path.home() / ".cache" / "unmask" / "fusion" / "signals.jsonl"
-PER_CLASS = {"image": 800, "video": 200, "audio": 150}
+PER_CLASS = {"image": 800, "video": 200, "audio": 600}
 MIN_PER_CLASS = 20
 MIN_FAKE_KINDS = 2
 """A media kind's fakes must come from at least this many manifest kinds (mechanisms or sources)."""
@@ -62,6 +63,10 @@ BAND_ACCURACY = 0.95
 BAND_FPR = 0.05
 DECLARED = frozenset({"c2pa", "metadata", "provenance"})
 """Signals that read what a file declares rather than measure it; never fitted (see the module docstring)."""
+NEEDS_OUT_OF_FOLD = {"audio": "voice"}
+"""Media kind -> the learned signal whose shipped model trained on that kind's training media (``voice``
+on ``train_audio``): its scores there are in-sample, so the kind gets a model only when every one of them
+was replaced by an out-of-fold score (``unmask train voice-folds``, ``--out-of-fold``)."""
 Log = Callable[[str], None]
 
 
@@ -200,8 +205,8 @@ def current_signals(media: str) -> dict[str, str]:
     return {cls.name: cls.version for cls in signal_classes() if kind in cls.applies_to}
 
 
-def signal_results(file: LabelledFile, cache: SignalCache) -> tuple[str, list[SignalResult]] | None:
-    """The file's media kind and current signal results, scanning only signals the cache lacks;
+def signal_results(file: LabelledFile, cache: SignalCache) -> tuple[str, str, list[SignalResult]] | None:
+    """The file's sha256, media kind and current signal results, scanning only signals the cache lacks;
     ``None`` if the file cannot be decoded."""
     from unmask.pipeline import scan
 
@@ -212,14 +217,14 @@ def signal_results(file: LabelledFile, cache: SignalCache) -> tuple[str, list[Si
     if media is not None:
         found, missing = cache.lookup(sha, current_signals(media))
         if not missing:
-            return media, found
+            return sha, media, found
         only = tuple(missing)
     try:
         report = scan(file.path, ScanOptions(artifacts=False, signals=only))
     except MediaError:
         return None
     cache.add(sha, report.input.kind, report.signals)
-    return report.input.kind, [*found, *report.signals]
+    return sha, report.input.kind, [*found, *report.signals]
 
 
 # ---------------------------------------------------------------- choosing the training files
@@ -237,13 +242,15 @@ def _unseen_by_face_blend(file: LabelledFile) -> bool:
 
 def sample_files(files: list[LabelledFile], limits: dict[str, int], seed: int) -> list[LabelledFile]:
     """A seeded sample of at most ``limits[media]`` files per (media, label), taken round-robin over the
-    manifest kinds so each source is represented; real images face_blend held out come first."""
-    rng = random.Random(seed)
+    manifest kinds so each source is represented; real images face_blend held out come first. Each
+    (media, label) group draws from its own seeded generator, so adding a folder of another media kind
+    (``train_audio``) leaves the image sample, and so the image model, as it was."""
     groups: dict[tuple[str, str], dict[str, list[LabelledFile]]] = defaultdict(lambda: defaultdict(list))
     for file in files:
         groups[(file.media, file.label)][file.kind].append(file)
     chosen: list[LabelledFile] = []
-    for (media, _label), kinds in sorted(groups.items()):
+    for (media, label), kinds in sorted(groups.items()):
+        rng = random.Random(f"{seed}/{media}/{label}")
         queues = []
         for kind in sorted(kinds):
             members = kinds[kind]
@@ -276,9 +283,14 @@ class KindData:
     x: np.ndarray
     y: np.ndarray
     kinds: list[str] = field(default_factory=list)
+    in_sample: int = 0
+    """Rows where the kind's :data:`NEEDS_OUT_OF_FOLD` signal scored with the shipped model, not out of fold."""
 
 
-def build_data(rows: list[tuple[LabelledFile, list[SignalResult]]]) -> KindData:
+Row = tuple[LabelledFile, list[SignalResult]]
+
+
+def build_data(rows: list[Row]) -> KindData:
     """Features of every row over the measuring signals (not :data:`DECLARED`) that scored at least one."""
     versions: dict[str, str] = {}
     for _, results in rows:
@@ -311,6 +323,13 @@ def fit_kind(media: str, data: KindData, seed: int) -> tuple[dict[str, Any] | No
     counts = {"n_real": int((data.y == 0).sum()), "n_fake": int((data.y == 1).sum())}
     if min(counts.values()) < MIN_PER_CLASS:
         return None, counts | {"skipped": f"fewer than {MIN_PER_CLASS} files of a class"}
+    if data.in_sample:
+        signal = NEEDS_OUT_OF_FOLD[media]
+        reason = (
+            f"{data.in_sample} {signal} scores come from the shipped model, which trained on this speech (in-sample); "
+            f"score them with `unmask train {signal}-folds` and pass --out-of-fold"
+        )
+        return None, counts | {"skipped": reason}
     fake_kinds = sorted({kind for kind, label in zip(data.kinds, data.y, strict=True) if label == 1})
     if len(fake_kinds) < MIN_FAKE_KINDS:
         reason = f"fakes of {len(fake_kinds)} kind(s) ({', '.join(fake_kinds)}), fewer than {MIN_FAKE_KINDS}"
@@ -362,28 +381,41 @@ def train_fusion(
     seed: int = 0,
     log: Log = print,
     on_file: Callable[[int, int], None] | None = None,
+    out_of_fold: Sequence[OutOfFold] = (),
 ) -> dict[str, Any]:
-    """Scan (through the cache), fit every media kind that qualifies, write ``out``; returns the JSON."""
+    """Scan (through the cache), fit every media kind that qualifies, write ``out``; returns the JSON.
+    ``out_of_fold``: per-file results that replace a signal's own, for files its model trained on."""
+    _check_versions(out_of_fold)
     files = [f for folder in folders for f in labelled_files(folder)[0]]
     limits = {m: limit for m in PER_CLASS} if limit is not None else dict(PER_CLASS)
     chosen = sample_files(files, limits, seed)
     groups = dict(sorted(_count([f"{f.media}/{f.label}" for f in chosen]).items()))
     log(f"{len(chosen)} of {len(files)} labelled files chosen: {groups}")
     cache = SignalCache(cache_path)
-    by_media: dict[str, list[tuple[LabelledFile, list[SignalResult]]]] = defaultdict(list)
+    by_media: dict[str, list[Row]] = defaultdict(list)
+    in_sample: dict[str, int] = defaultdict(int)
+    replaced: dict[str, int] = defaultdict(int)
     failures = 0
     for done, file in enumerate(chosen, start=1):
         scanned = signal_results(file, cache)
         if scanned is None:
             failures += 1
         else:
-            by_media[scanned[0]].append((file, scanned[1]))
+            sha, media, results = scanned
+            for table in out_of_fold:
+                results, swapped = table.replace(sha, results)
+                replaced[table.signal] += swapped
+            if _scored_in_sample(media, results, out_of_fold, sha):
+                in_sample[media] += 1
+            by_media[media].append((file, results))
         if on_file is not None:
             on_file(done, len(chosen))
     models, reports = {}, {}
     trained_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     for media, rows in sorted(by_media.items()):
-        model, report = fit_kind(media, build_data(rows), seed)
+        data = build_data(rows)
+        data.in_sample = in_sample[media]
+        model, report = fit_kind(media, data, seed)
         reports[media] = report
         log(_summary_line(media, report))
         if model is not None:
@@ -404,12 +436,37 @@ def train_fusion(
         "calibration": "temperature (Platt slope, no offset) on the calibration split, folded into the coefficients",
         "band_rule": f"fewest unsure on the calibration split with decided accuracy >= {BAND_ACCURACY} "
         f"(one extra error counted) and FPR on real <= {BAND_FPR}",
+        "out_of_fold": [
+            {"signal": t.signal, "version": t.version, "file": t.source, "files_replaced": replaced[t.signal]}
+            for t in out_of_fold
+        ],
         "models": models,
         "reports": reports,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     return document
+
+
+def _check_versions(tables: Sequence[OutOfFold]) -> None:
+    """Out-of-fold scores of an older signal version would mix two models in one feature: refuse them."""
+    from unmask.signals.registry import signal_classes
+
+    current = {cls.name: cls.version for cls in signal_classes()}
+    for table in tables:
+        if current.get(table.signal) != table.version:
+            raise UnmaskError(
+                f"{table.source}: out-of-fold scores of {table.signal} {table.version}, but the signal is now "
+                f"{current.get(table.signal, 'not registered')}; run `unmask train {table.signal}-folds` again"
+            )
+
+
+def _scored_in_sample(media: str, results: list[SignalResult], tables: Sequence[OutOfFold], sha: str) -> bool:
+    """Whether the kind's :data:`NEEDS_OUT_OF_FOLD` signal scored this file with the shipped model."""
+    signal = NEEDS_OUT_OF_FOLD.get(media)
+    if signal is None or any(t.signal == signal and sha in t.results for t in tables):
+        return False
+    return any(r.name == signal and r.status == "ok" and r.score is not None for r in results)
 
 
 def _summary_line(media: str, report: dict[str, Any]) -> str:

@@ -141,28 +141,50 @@ def _bar(console: Console, label: str) -> Progress:
 )
 @click.option("--limit", type=int, default=None, help="At most this many files per class and media kind.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def fusion_command(data: tuple[Path, ...], out: Path | None, cache: Path | None, limit: int | None, seed: int) -> None:
+@click.option(
+    "--out-of-fold",
+    "out_of_fold",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Scores from `unmask train voice-folds`: replace the voice model's in-sample scores of its own "
+    "training speech (audio gets a model only with them).",
+)
+def fusion_command(
+    data: tuple[Path, ...],
+    out: Path | None,
+    cache: Path | None,
+    limit: int | None,
+    seed: int,
+    out_of_fold: tuple[Path, ...],
+) -> None:
     """Fit the calibrated fuser on signal results of the labelled media in DATA and write fusion.json."""
     from unmask.fusion.learned import WEIGHTS_PATH
     from unmask.fusion.train import DEFAULT_CACHE, train_fusion
+    from unmask.models.voice_folds import OutOfFold
 
     console = Console(stderr=True)
+    tables = or_exit(console, lambda: [OutOfFold.read(path) for path in out_of_fold])
     with _bar(console, "scanning") as bar:
         task = bar.add_task("scanning", total=None)
-        document = train_fusion(
-            list(data),
-            out or WEIGHTS_PATH,
-            cache or DEFAULT_CACHE,
-            limit,
-            seed,
-            log=console.print,
-            on_file=lambda done, total: bar.update(task, completed=done, total=total),
+        document = or_exit(
+            console,
+            lambda: train_fusion(
+                list(data),
+                out or WEIGHTS_PATH,
+                cache or DEFAULT_CACHE,
+                limit,
+                seed,
+                log=console.print,
+                on_file=lambda done, total: bar.update(task, completed=done, total=total),
+                out_of_fold=tables,
+            ),
         )
     console.print(f"wrote {out or WEIGHTS_PATH}: models for {', '.join(document['models']) or 'no media kind'}")
 
 
 from unmask.models.gan_cli import gan_fingerprint_command  # noqa: E402
-from unmask.models.voice_cli import voice_command  # noqa: E402
+from unmask.models.voice_cli import voice_command, voice_folds_command  # noqa: E402
 
 train_group.add_command(gan_fingerprint_command)
 train_group.add_command(voice_command)
+train_group.add_command(voice_folds_command)

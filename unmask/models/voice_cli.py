@@ -11,8 +11,9 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from unmask.models.cli_options import or_exit, require_torch, training_options
+from unmask.models.cli_options import CACHE_ROOT, or_exit, require_torch, training_options
 
 ESPEAK_CLIPS, FLITE_CLIPS, RESYNTH_CLIPS = 160, 60, 150
 PREPARATION = 1
@@ -140,3 +141,46 @@ def export_voice(result: Any, clips: Any, labelled: int, data: Path, out_dir: Pa
     )
     write_voice_card(out_dir, info)
     return info
+
+
+@click.command("voice-folds")
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The labelled training speech `unmask train voice` learned from (manifest.csv). Never the dev set.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=CACHE_ROOT / "voice" / "out-of-fold.jsonl",
+    show_default=True,
+    help="Where the out-of-fold scores go (JSON lines; `unmask train fusion --out-of-fold` reads them).",
+)
+@click.option("--folds", type=click.IntRange(min=2), default=3, show_default=True, help="Folds of systems and sources.")
+@click.option("--minutes", type=float, default=7.0, show_default=True, help="Training budget per fold.")
+@click.option("--steps", type=int, default=100_000, show_default=True, help="At most this many steps per fold.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--threads", type=int, default=1, show_default=True, help="torch threads.")
+def voice_folds_command(data: Path, out: Path, folds: int, minutes: float, steps: int, seed: int, threads: int) -> None:
+    """Score every clip of DATA with a voice model that never heard its system or source (cross-fitting),
+    for fitting the audio fuser on honest scores. Writes no weights."""
+    console = Console(stderr=True)
+    require_torch(console)
+    from unmask.models.voice_folds import cross_fit, labelled_rows
+    from unmask.models.voice_train import VoiceTrainConfig
+
+    config = VoiceTrainConfig(steps=steps, minutes=minutes, seed=seed, pairs=32, threads=threads)
+    total = len(or_exit(console, lambda: labelled_rows(data)))
+    clips, copies, _ = or_exit(console, lambda: prepared(data, CACHE_ROOT / "voice", seed, console.print))
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("files scored out of fold", total=total)
+        header = or_exit(
+            console,
+            lambda: cross_fit(data, out, clips, copies, folds, config, console.print, lambda: bar.advance(task)),
+        )
+    console.print(f"wrote {out}: {header['files']} files, out-of-fold AUC {header['auc']}")

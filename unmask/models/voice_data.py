@@ -90,6 +90,16 @@ class Clips:
             self.kinds.append(k)
             self.paths.append(p)
 
+    def subset(self, keep: np.ndarray) -> Clips:
+        """The clips where the boolean mask ``keep`` is true, in order."""
+        part = Clips()
+        for i in np.flatnonzero(keep):
+            part.samples.append(self.samples[i])
+            part.labels.append(self.labels[i])
+            part.kinds.append(self.kinds[i])
+            part.paths.append(self.paths[i])
+        return part
+
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for kind in self.kinds:
@@ -101,17 +111,27 @@ class Clips:
         return len(self.samples)
 
 
-def load_labelled(folder: Path, rng: np.random.Generator, cap: int = SOURCE_CAP, log: Log = print) -> Clips:
-    """The clips listed in ``folder/manifest.csv`` (``relpath,label,kind``; labels real/fake), at most
-    ``cap`` real clips per source; a file that does not decode is named in one line and skipped."""
+def source_of(relpath: str) -> str:
+    """Where a clip came from: its file-name prefix before ``__`` (a speaker set, a demo page)."""
+    return Path(relpath).name.split("__", 1)[0]
+
+
+def manifest_rows(folder: Path) -> list[dict[str, str]]:
+    """The rows of ``folder/manifest.csv`` (``relpath,label,kind``) labelled real or fake."""
     manifest = folder / "manifest.csv"
     if not manifest.is_file():
         raise UnmaskError(f"{folder}: no manifest.csv (relpath,label,kind) to read labels from")
     with manifest.open(newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r.get("label") in ("real", "fake")]
+        return [r for r in csv.DictReader(handle) if r.get("label") in ("real", "fake")]
+
+
+def load_labelled(folder: Path, rng: np.random.Generator, cap: int = SOURCE_CAP, log: Log = print) -> Clips:
+    """The clips listed in ``folder/manifest.csv`` (``relpath,label,kind``; labels real/fake), at most
+    ``cap`` real clips per source; a file that does not decode is named in one line and skipped."""
+    rows = manifest_rows(folder)
     groups: dict[tuple[str, str], list[dict[str, str]]] = {}
     for row in rows:
-        source = Path(row["relpath"]).name.split("__", 1)[0]
+        source = source_of(row["relpath"])
         groups.setdefault((source, row["label"]), []).append(row)
     chosen: list[dict[str, str]] = []
     for key in sorted(groups):

@@ -11,7 +11,7 @@ does (mean probability of its speech segments) and reports AUC and EER.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,6 +80,24 @@ def make_batch(
         crops.append(degrade(random_crop(source, rng), rng))
     labels = torch.tensor([float(clips.labels[i]) for i in indices])
     return torch.from_numpy(segment_inputs(crops)), labels
+
+
+def torch_probabilities(model: nn.Module, batch: int = 16) -> Callable[[Sequence[np.ndarray]], np.ndarray]:
+    """Segment probabilities from a torch model, in the form :func:`unmask.signals.voice.assess_track`
+    takes: the same input as the shipped ONNX model, so a scan-equivalent score without exporting it."""
+
+    def probabilities(segments: Sequence[np.ndarray]) -> np.ndarray:
+        model.eval()
+        with torch.no_grad():
+            logits = [
+                model(torch.from_numpy(segment_inputs(segments[i : i + batch]))).numpy()
+                for i in range(0, len(segments), batch)
+            ]
+        if not logits:
+            return np.zeros(0, dtype=np.float32)
+        return (1.0 / (1.0 + np.exp(-np.concatenate(logits).astype(np.float64)))).astype(np.float32)
+
+    return probabilities
 
 
 def clip_scores(model: nn.Module, clips: list[np.ndarray]) -> np.ndarray:

@@ -19,6 +19,9 @@ narrow-band sound (phone calls, 8 kHz recordings), which keeps less of the voice
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
 from unmask.media.speech import SPEECH_RATE, Segment, speech_segments, track_samples
@@ -37,6 +40,8 @@ NARROW_FACTOR = 0.8
 MAX_SEGMENTS = 120
 """Segments scored per track (2 min of speech); longer tracks are sampled evenly."""
 HIGH, LOW = 0.7, 0.3
+Probabilities = Callable[[Sequence[np.ndarray]], np.ndarray]
+"""Speech segments (16 kHz) -> the probability that each is synthetic."""
 
 
 @register_signal
@@ -48,24 +53,22 @@ class VoiceSignal(Signal):
     description = "Learned synthetic-speech detector: 2 s speech segments scored by a CNN on their 0-4 kHz spectrogram"
     model = VOICE
     weight = 0.25
-    """Low: on speech from systems it never heard (the dev set's Tortoise TTS) the model measured near
-    chance (EER 0.43, AUC 0.51; held-out clips of its training systems: AUC 0.95), so until it generalises
-    it should barely move the verdict."""
+    """The rule weight, for verdicts no fitted model gives (a video's sound track). Low: on speech from
+    systems it never heard (the dev set's Tortoise TTS) the model measured near chance (EER 0.43, AUC 0.51;
+    held-out clips of its training systems: AUC 0.95), so until it generalises it should barely move the
+    verdict. Audio files get the fitted fuser's coefficients instead, learned from out-of-fold scores
+    (:mod:`unmask.models.voice_folds`)."""
 
     def analyze(self, ctx: AnalysisContext) -> Outcome:
         audio = ctx.media.audio
         assert audio is not None  # precondition
-        samples = track_samples(audio)
-        scored = score_samples(samples)
-        if scored is None:
+        track = assess_track(audio)
+        if track is None:
             return Outcome.not_applicable("no speech found in the sound track (silence, music or steady noise)")
-        score, segments, probs = scored
-        speech_s = _speech_seconds(segments)
-        narrow = audio.source_rate < NARROW_BAND_RATE
-        confidence = voice_confidence(speech_s, narrow)
+        segments, probs = track.segments, track.probabilities
         details = {
             "segments_scored": len(segments),
-            "speech_seconds": round(speech_s, 2),
+            "speech_seconds": round(track.speech_s, 2),
             "share_of_segments_over_half": round(float((probs >= 0.5).mean()), 3),
             "source_rate": audio.source_rate,
             "segments": [
@@ -77,24 +80,53 @@ class VoiceSignal(Signal):
                 for s, p in zip(segments, probs, strict=True)
             ],
         }
-        artifacts = [timeline(samples, audio, segments, probs)] if ctx.options.artifacts else []
+        artifacts = [timeline(track.samples, audio, segments, probs)] if ctx.options.artifacts else []
         return Outcome.scored(
-            score,
-            confidence,
-            _summary(score, len(segments)),
-            findings=_findings(segments, probs, audio, speech_s, narrow),
+            track.score,
+            track.confidence,
+            _summary(track.score, len(segments)),
+            findings=_findings(segments, probs, audio, track.speech_s, track.narrow),
             details=details,
             artifacts=artifacts,
         )
 
 
-def score_samples(samples: np.ndarray) -> tuple[float, list[Segment], np.ndarray] | None:
+@dataclass(frozen=True)
+class TrackAssessment:
+    """What the signal reads from one sound track: the track's score and confidence, and the evidence."""
+
+    samples: np.ndarray
+    segments: list[Segment]
+    probabilities: np.ndarray
+    score: float
+    confidence: float
+    speech_s: float
+    narrow: bool
+
+
+def assess_track(audio: AudioTrack, probabilities: Probabilities = segment_probabilities) -> TrackAssessment | None:
+    """The signal's judgement of a decoded track, ``None`` when it holds no speech. ``probabilities`` scores
+    speech segments: the shipped model, or (for :mod:`unmask.models.voice_folds`) a model that never heard
+    the file's system, so out-of-fold scores are computed exactly as a scan computes them."""
+    samples = track_samples(audio)
+    scored = score_samples(samples, probabilities)
+    if scored is None:
+        return None
+    score, segments, probs = scored
+    speech_s = _speech_seconds(segments)
+    narrow = audio.source_rate < NARROW_BAND_RATE
+    return TrackAssessment(samples, segments, probs, score, voice_confidence(speech_s, narrow), speech_s, narrow)
+
+
+def score_samples(
+    samples: np.ndarray, probabilities: Probabilities = segment_probabilities
+) -> tuple[float, list[Segment], np.ndarray] | None:
     """The track's score (mean segment probability), its speech segments and their probabilities, for
     16 kHz mono samples; ``None`` when they hold no speech. What the signal and ``bench/`` both use."""
     segments = _evenly(speech_segments(samples), MAX_SEGMENTS)
     if not segments:
         return None
-    probs = segment_probabilities([s.samples for s in segments])
+    probs = probabilities([s.samples for s in segments])
     return float(np.clip(probs.mean(), 0.0, 1.0)), segments, probs
 
 
