@@ -189,14 +189,25 @@ def tiny_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture
+def small_gates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny set qualifies for a model: 5 files per class, fakes of one kind."""
+    monkeypatch.setattr(train, "MIN_PER_CLASS", 5)
+    monkeypatch.setattr(train, "MIN_FAKE_KINDS", 1)
+
+
+def _train_fusion_args(folder: Path, tmp_path: Path) -> tuple[list[str], Path, Path]:
+    """``unmask train fusion`` on ``folder`` writing into ``tmp_path``; the arguments, the output, the cache."""
+    out, cache = tmp_path / "fusion.json", tmp_path / "cache.jsonl"
+    return ["train", "fusion", "--data", str(folder), "--out", str(out), "--cache", str(cache)], out, cache
+
+
+@pytest.mark.usefixtures("small_gates")
 def test_train_fusion_end_to_end_and_from_cache(
     tiny_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(train, "MIN_PER_CLASS", 5)
-    monkeypatch.setattr(train, "MIN_FAKE_KINDS", 1)
-    out, cache = tmp_path / "fusion.json", tmp_path / "cache.jsonl"
-    args = ["train", "fusion", "--data", str(tiny_set), "--out", str(out), "--cache", str(cache), "--seed", "3"]
-    done = CliRunner().invoke(main, args, catch_exceptions=False)
+    args, out, cache = _train_fusion_args(tiny_set, tmp_path)
+    done = CliRunner().invoke(main, [*args, "--seed", "3"], catch_exceptions=False)
     assert done.exit_code == 0, done.output
     document = json.loads(out.read_text())
     report = document["reports"]["image"]
@@ -267,13 +278,9 @@ def _out_of_fold_file(folder: Path, path: Path, version: str = VoiceSignal.versi
 
 
 @pytest.mark.skipif(not VOICE.available(), reason="voice.onnx is not installed")
-def test_audio_gets_a_model_only_on_out_of_fold_voice_scores(
-    tiny_speech_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(train, "MIN_PER_CLASS", 5)
-    monkeypatch.setattr(train, "MIN_FAKE_KINDS", 1)
-    out, cache = tmp_path / "fusion.json", tmp_path / "cache.jsonl"
-    args = ["train", "fusion", "--data", str(tiny_speech_set), "--out", str(out), "--cache", str(cache)]
+@pytest.mark.usefixtures("small_gates")
+def test_audio_gets_a_model_only_on_out_of_fold_voice_scores(tiny_speech_set: Path, tmp_path: Path) -> None:
+    args, out, _ = _train_fusion_args(tiny_speech_set, tmp_path)
     done = CliRunner().invoke(main, args, catch_exceptions=False)
     assert done.exit_code == 0, done.output
     document = json.loads(out.read_text())

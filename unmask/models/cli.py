@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from unmask.models.cli_options import or_exit, require_torch, training_options
+from unmask.models.cli_options import data_option, or_exit, require_torch, training_options
 
 if TYPE_CHECKING:
     from unmask.models.train import TrainConfig
@@ -25,13 +25,7 @@ def train_group() -> None:
 
 
 @train_group.command("face-blend")
-@click.option(
-    "--data",
-    "data",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of REAL face images (sub-folders allowed). Never fakes, never the evaluation set.",
-)
+@data_option("Folder of REAL face images (sub-folders allowed). Never fakes, never the evaluation set.")
 @training_options("face_blend", minutes=30.0, pairs=16, threads=2, unit="faces")
 def face_blend_command(
     data: Path, out_dir: Path, cache_dir: Path, minutes: float, steps: int, seed: int, pairs: int, threads: int
@@ -127,13 +121,9 @@ def _bar(console: Console, label: str) -> Progress:
 
 
 @train_group.command("fusion")
-@click.option(
-    "--data",
-    "data",
-    required=True,
+@data_option(
+    "Labelled TRAINING folder (manifest.csv or real/ and fake/ sub-folders); repeat for more. Never the dev set.",
     multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Labelled TRAINING folder (manifest.csv or real/ and fake/ sub-folders); repeat for more. Never the dev set.",
 )
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Default: the shipped fusion.json.")
 @click.option(

@@ -19,6 +19,18 @@ CACHE_ROOT = Path.home() / ".cache" / "unmask"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def data_option(help: str, multiple: bool = False) -> Callable[[F], F]:
+    """The required ``--data`` folder of a training command; ``help`` says what it must (not) hold."""
+    return click.option(
+        "--data",
+        "data",
+        required=True,
+        multiple=multiple,
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help=help,
+    )
+
+
 def training_options(model: str, minutes: float, pairs: int, threads: int, unit: str) -> Callable[[F], F]:
     """The shared options of a training command for ``model`` (its defaults differ per model)."""
     options = [

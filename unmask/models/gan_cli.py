@@ -12,17 +12,11 @@ from typing import Any
 import click
 from rich.console import Console
 
-from unmask.models.cli_options import or_exit, require_torch, training_options
+from unmask.models.cli_options import data_option, or_exit, require_torch, training_options
 
 
 @click.command("gan-fingerprint")
-@click.option(
-    "--data",
-    "data",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of REAL pictures (sub-folders allowed). Never generated pictures, never the evaluation set.",
-)
+@data_option("Folder of REAL pictures (sub-folders allowed). Never generated pictures, never the evaluation set.")
 @click.option(
     "--validate",
     "gan_dir",

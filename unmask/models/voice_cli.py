@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from unmask.models.cli_options import CACHE_ROOT, or_exit, require_torch, training_options
+from unmask.models.cli_options import CACHE_ROOT, data_option, or_exit, require_torch, training_options
 
 ESPEAK_CLIPS, FLITE_CLIPS, RESYNTH_CLIPS = 160, 60, 150
 PREPARATION = 1
@@ -21,13 +21,7 @@ PREPARATION = 1
 
 
 @click.command("voice")
-@click.option(
-    "--data",
-    "data",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Labelled TRAINING speech (manifest.csv: relpath,label,kind with labels real/fake). Never the dev set.",
-)
+@data_option("Labelled TRAINING speech (manifest.csv: relpath,label,kind with labels real/fake). Never the dev set.")
 @training_options("voice", minutes=20.0, pairs=32, threads=1, unit="clips")
 def voice_command(
     data: Path, out_dir: Path, cache_dir: Path, minutes: float, steps: int, seed: int, pairs: int, threads: int
@@ -144,13 +138,7 @@ def export_voice(result: Any, clips: Any, labelled: int, data: Path, out_dir: Pa
 
 
 @click.command("voice-folds")
-@click.option(
-    "--data",
-    "data",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="The labelled training speech `unmask train voice` learned from (manifest.csv). Never the dev set.",
-)
+@data_option("The labelled training speech `unmask train voice` learned from (manifest.csv). Never the dev set.")
 @click.option(
     "--out",
     "out",
