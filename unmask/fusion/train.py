@@ -48,6 +48,7 @@ from unmask.evaluation import metrics
 from unmask.evaluation.labels import LabelledFile, labelled_files
 from unmask.fusion.learned import FORMAT, WEIGHTS_PATH, split_features
 from unmask.media import sha256_file
+from unmask.models.card import portable
 from unmask.models.voice_folds import OutOfFold
 from unmask.report.model import SignalResult
 
@@ -437,7 +438,12 @@ def train_fusion(
         "band_rule": f"fewest unsure on the calibration split with decided accuracy >= {BAND_ACCURACY} "
         f"(one extra error counted) and FPR on real <= {BAND_FPR}",
         "out_of_fold": [
-            {"signal": t.signal, "version": t.version, "file": t.source, "files_replaced": replaced[t.signal]}
+            {
+                "signal": t.signal,
+                "version": t.version,
+                "file": portable(Path(t.source)),
+                "files_replaced": replaced[t.signal],
+            }
             for t in out_of_fold
         ],
         "models": models,
