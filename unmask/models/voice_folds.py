@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from unmask.errors import MediaError, UnmaskError
+from unmask.evaluation.metrics import auc
 from unmask.models.voice_data import Clips, manifest_rows, source_of
 from unmask.report.model import SignalResult
 
@@ -110,7 +111,6 @@ def cross_fit(
     """Train one voice model per fold on ``clips`` (prepared from ``data`` as ``unmask train voice``
     prepares them; ``copies``: their re-encoded copies) minus the fold's groups, score the fold's files
     with it, and write ``out``; returns the header."""
-    from unmask.evaluation.metrics import auc
     from unmask.models.card import portable
     from unmask.models.voice_train import torch_probabilities, train_voice
     from unmask.signals.voice import VoiceSignal
@@ -140,7 +140,7 @@ def cross_fit(
             )
             if on_file is not None:
                 on_file()
-        fold_reports.append(_fold_report(fold, result.steps, fold_rows, members, auc))
+        fold_reports.append(_fold_report(fold, result.steps, fold_rows, members))
         log(f"fold {fold + 1}/{folds}: {result.steps} steps; held-out files AUC {fold_reports[-1]['auc']}")
         scored += fold_rows
     usable = [r for r in scored if r["status"] == "ok"]
@@ -165,9 +165,7 @@ def cross_fit(
     return header
 
 
-def _fold_report(
-    fold: int, steps: int, rows: list[dict[str, Any]], members: list[LabelledRow], auc: Any
-) -> dict[str, Any]:
+def _fold_report(fold: int, steps: int, rows: list[dict[str, Any]], members: list[LabelledRow]) -> dict[str, Any]:
     usable = [r for r in rows if r["status"] == "ok"]
     groups = sorted({m.group for m in members})
     return {
