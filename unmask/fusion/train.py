@@ -403,10 +403,13 @@ def train_fusion(
             failures += 1
         else:
             sha, media, results = scanned
+            swapped_signals = set()
             for table in out_of_fold:
                 results, swapped = table.replace(sha, results)
-                replaced[table.signal] += swapped
-            if _scored_in_sample(media, results, out_of_fold, sha):
+                if swapped:
+                    replaced[table.signal] += 1
+                    swapped_signals.add(table.signal)
+            if _scored_in_sample(media, results, swapped_signals):
                 in_sample[media] += 1
             by_media[media].append((file, results))
         if on_file is not None:
@@ -467,10 +470,11 @@ def _check_versions(tables: Sequence[OutOfFold]) -> None:
             )
 
 
-def _scored_in_sample(media: str, results: list[SignalResult], tables: Sequence[OutOfFold], sha: str) -> bool:
-    """Whether the kind's :data:`NEEDS_OUT_OF_FOLD` signal scored this file with the shipped model."""
+def _scored_in_sample(media: str, results: list[SignalResult], swapped: set[str]) -> bool:
+    """Whether the kind's :data:`NEEDS_OUT_OF_FOLD` signal scored this file with the shipped model
+    (``swapped``: the signals whose result an out-of-fold one replaced)."""
     signal = NEEDS_OUT_OF_FOLD.get(media)
-    if signal is None or any(t.signal == signal and sha in t.results for t in tables):
+    if signal is None or signal in swapped:
         return False
     return any(r.name == signal and r.status == "ok" and r.score is not None for r in results)
 
