@@ -216,6 +216,7 @@ def test_train_fusion_end_to_end_and_from_cache(
     model = document["models"]["image"]
     assert model["coefficients"]["spectrum"][0] > 0 and model["signals"]["spectrum"]
     assert "metadata" not in model["coefficients"]  # declared, not measured: keeps its rule weight
+    assert set(report["heldout_auc_by_kind"]) == {"fake"}  # folder labels: one kind
     fuser = LearnedFuser.from_file(out)
     assert fuser.models["image"].band == tuple(model["band"])
 
