@@ -216,7 +216,8 @@ def test_train_fusion_end_to_end_and_from_cache(
     model = document["models"]["image"]
     assert model["coefficients"]["spectrum"][0] > 0 and model["signals"]["spectrum"]
     assert "metadata" not in model["coefficients"]  # declared, not measured: keeps its rule weight
-    assert set(report["heldout_auc_by_kind"]) == {"fake"}  # folder labels: one kind
+    assert report["heldout_auc_by_kind"]["fake"]["n_fake"] == 1  # folder labels: one kind; 1 of 6 held out
+    assert set(report["heldout_auc_by_kind"]) == {"fake"}
     fuser = LearnedFuser.from_file(out)
     assert fuser.models["image"].band == tuple(model["band"])
 

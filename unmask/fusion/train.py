@@ -366,16 +366,18 @@ def fit_kind(media: str, data: KindData, seed: int) -> tuple[dict[str, Any] | No
     return model, report
 
 
-def _auc_by_kind(data: KindData, p: np.ndarray, rows: np.ndarray) -> dict[str, float | None]:
-    """Per fake kind: the AUC of its held-out fakes against all held-out reals (which kinds the model
-    sees, and which it does not, is what the pooled AUC hides)."""
+def _auc_by_kind(data: KindData, p: np.ndarray, rows: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Per fake kind: the AUC of its held-out fakes against all held-out reals, and how many fakes that is
+    (which kinds the model sees, and which it does not, is what the pooled AUC hides; a kind with a
+    handful of held-out files gives a rough number)."""
     kinds = np.asarray(data.kinds)
     reals = rows[data.y[rows] == 0]
-    out: dict[str, float | None] = {}
+    out: dict[str, dict[str, Any]] = {}
     for kind in sorted(set(kinds[rows][data.y[rows] == 1])):
-        chosen = np.concatenate([reals, rows[(data.y[rows] == 1) & (kinds[rows] == kind)]])
+        fakes = rows[(data.y[rows] == 1) & (kinds[rows] == kind)]
+        chosen = np.concatenate([reals, fakes])
         value = metrics.auc(list(data.y[chosen]), list(p[chosen]))
-        out[kind] = None if value is None else round(value, 4)
+        out[kind] = {"auc": None if value is None else round(value, 4), "n_fake": len(fakes)}
     return out
 
 
