@@ -102,13 +102,11 @@ def torch_probabilities(model: nn.Module, batch: int = 16) -> Callable[[Sequence
 
 def clip_scores(model: nn.Module, clips: list[np.ndarray]) -> np.ndarray:
     """Each clip's mean segment probability, as the signal computes it (whole clip when no segment)."""
-    model.eval()
+    probabilities = torch_probabilities(model)
     scores = []
-    with torch.no_grad():
-        for samples in clips:
-            segments = [s.samples for s in speech_segments(samples)][:MAX_VAL_SEGMENTS] or [samples]
-            probs = torch.sigmoid(model(torch.from_numpy(segment_inputs(segments))))
-            scores.append(float(probs.mean()))
+    for samples in clips:
+        segments = [s.samples for s in speech_segments(samples)][:MAX_VAL_SEGMENTS] or [samples]
+        scores.append(float(probabilities(segments).mean()))
     return np.array(scores)
 
 
