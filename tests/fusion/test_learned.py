@@ -218,6 +218,7 @@ def test_train_fusion_end_to_end_and_from_cache(
     assert "metadata" not in model["coefficients"]  # declared, not measured: keeps its rule weight
     assert report["heldout_auc_by_kind"]["fake"]["n_fake"] == 1  # folder labels: one kind; 1 of 6 held out
     assert set(report["heldout_auc_by_kind"]) == {"fake"}
+    assert set(report["unseen_kind_auc"]) == {"fake"}  # the only kind of fake: left out, nothing is left to fit
     fuser = LearnedFuser.from_file(out)
     assert fuser.models["image"].band == tuple(model["band"])
 
@@ -238,6 +239,29 @@ def test_fakes_of_one_kind_give_no_model_however_well_they_separate() -> None:
     data.kinds = ["real" if label == 0 else ("lab_faceswap" if i % 2 else "splice") for i, label in enumerate(y)]
     model, report = train.fit_kind("video", data, seed=0)
     assert model is not None and "skipped" not in report
+
+
+def test_a_kind_left_out_of_the_fit_is_judged_as_unseen() -> None:
+    """Signal "a" fires on every fake of kind K and on a quarter of the reals; "b" fires on the fakes of kind
+    J only. Fitted with K, "a" counts and K ranks above the reals (AUC about 0.875); left out, the fit sees
+    "a" fire on reals alone, drops it, and K sits level with the reals. J left out: "b" never fires in that
+    fit, so it keeps its rule weight and J is still found."""
+    rng = np.random.default_rng(2)
+    files, y, kinds = [], [], []
+    for i in range(1200):
+        kind = ("real", "real", "K", "J")[i % 4]
+        a = 0.9 if kind == "K" or (kind == "real" and rng.random() < 0.25) else 0.5
+        b = 0.9 if kind == "J" else 0.5
+        files.append([_result(name, v + rng.normal(0, 0.02) if v > 0.5 else 0.5) for name, v in (("a", a), ("b", b))])
+        y.append(int(kind != "real"))
+        kinds.append(kind)
+    x = np.array([split_features(results, ["a", "b"]) for results in files])
+    data = train.KindData(["a", "b"], {"a": "1", "b": "1"}, x, np.array(y), kinds)
+    _, report = train.fit_kind("image", data, seed=0)
+    assert report["heldout_auc_by_kind"]["K"]["auc"] == pytest.approx(0.875, abs=0.06)
+    assert report["unseen_kind_auc"]["K"] == {"auc": pytest.approx(0.5, abs=0.05), "n_fake": 300}
+    assert report["unseen_kind_auc"]["J"]["auc"] > 0.95
+    assert train.unseen_kind_auc(data, "K", seed=0) == report["unseen_kind_auc"]["K"]["auc"]
 
 
 def test_the_shipped_weights_load_and_leave_declared_signals_to_the_rule() -> None:
