@@ -24,8 +24,12 @@ from unmask.signals.spectrum import (
     REFERENCE,
     REFERENCE_PROFILE,
     TYPICAL_Z,
+    _reference_pictures,
+    measure_picture,
     reference_table,
+    robust_z,
     spectrum_excess,
+    spectrum_of,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -92,10 +96,14 @@ def test_nearest_neighbour_upsampling_stands_out(photo: np.ndarray, faces: FaceA
 
 
 def test_interpolated_upsampling_stands_out_without_a_face(photo: np.ndarray, tmp_path: Path) -> None:
+    """Bilinear 2x leaves the tail bent down and the every-other-pixel pattern beyond the band, but only
+    mildly raises the score: the band holds real training pictures, a quarter of which were enlarged
+    like this, so an enlargement alone is weak evidence (a stronger trace, copied pixels or a
+    checkerboard, still stands out: the tests above)."""
     original = scan_picture(photo, tmp_path / "photo.png")
     bilinear = scan_picture(up2(photo, cv2.INTER_LINEAR), tmp_path / "bilinear.png")
     assert original.score is not None and bilinear.score is not None
-    assert bilinear.score - original.score >= 0.25
+    assert bilinear.score - original.score >= 0.05
     z = bilinear.details["z"]
     assert z["image_tail"] < original.details["z"]["image_tail"] - 1.0  # the tail bends down
     assert z["image_period2"] > TYPICAL_Z  # every other second difference vanishes
@@ -156,9 +164,25 @@ def test_pictures_without_a_spectrum_are_not_applicable(pixels: np.ndarray, reas
     assert result.status == "not_applicable" and reason in result.summary
 
 
-def test_committed_reference_band_matches_its_generator() -> None:
-    table, profile = reference_table()
+@pytest.mark.devdata
+def test_committed_reference_band_matches_its_generator(dev_data: Path) -> None:
+    if not (dev_data / "train" / "manifest.csv").is_file():
+        pytest.skip("the training set ../shared/data/train is not beside this checkout")
+    table, profile = reference_table(dev_data / "train")
     for mode, measures in REFERENCE.items():
         for measure, committed in measures.items():
             assert np.allclose(table[mode][measure], committed, atol=0.02), (mode, measure)
     assert np.allclose(np.asarray(profile), np.asarray(REFERENCE_PROFILE), atol=0.02)
+
+
+def test_the_reference_photographs_lie_inside_the_band() -> None:
+    """The real photographs of the band, as shipped, re-saved and down-scaled, raise no alarm: at most one
+    of their 40 variants has a measure beyond the typical range (the band is their 5-95 % range pooled
+    with the training set's real pictures, so a band that no longer fits them would show here)."""
+    alarms = 0
+    pictures = _reference_pictures()
+    for grey in pictures:
+        measured = spectrum_of(*measure_picture(grey))
+        zs = {f"image_{m}": robust_z("image", m, float(getattr(measured, m))) for m in ("tail", "peak", "period2")}
+        alarms += spectrum_excess(zs) > 0
+    assert len(pictures) == 40 and alarms <= 1
