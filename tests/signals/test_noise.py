@@ -60,7 +60,7 @@ def test_denoised_face_stands_out(photo: np.ndarray, faces: FaceAnalysis, tmp_pa
 
 def test_much_noisier_face_stands_out_but_counts_less(photo: np.ndarray, faces: FaceAnalysis, tmp_path: Path) -> None:
     untouched = run_noise(photo, tmp_path / "photo.png", faces)
-    grainy = np.where(inner_face(faces, photo.shape), with_noise(samples.astronaut(), 20.0, seed=2), photo)
+    grainy = np.where(inner_face(faces, photo.shape), with_noise(samples.astronaut(), 30.0, seed=2), photo)
     noisier = run_noise(grainy, tmp_path / "grainy.png", faces)
     smoothed = np.where(inner_face(faces, photo.shape), cv2.GaussianBlur(photo, (0, 0), 1.2), photo)
     smoother = run_noise(smoothed, tmp_path / "smooth.png", faces)
