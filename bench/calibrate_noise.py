@@ -11,7 +11,7 @@ threshold on each side.
 
     .venv/bin/python bench/calibrate_noise.py --data ../shared/data/train [--per-source 250]
 
-About 10 minutes for 250 per source on 2 cores (most CelebA crops are too small and are scanned for nothing).
+About 5 minutes for 250 per source on 2 cores (most CelebA crops are too small and are scanned for nothing).
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ About 2 minutes per direction on 2 cores (face crops are cached after the first 
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -38,6 +37,7 @@ from torch import nn
 
 from unmask.evaluation.metrics import auc
 from unmask.models.faceset import FaceSet, holdout_mask, load_faceset
+from unmask.models.loop import budgeted_steps, optimise
 from unmask.models.network import FaceBlendNet, normalise
 
 SIDE = 64
@@ -83,23 +83,17 @@ def model_input(crops: list[np.ndarray]) -> torch.Tensor:
 
 
 def train(real: FaceSet, real_rows: np.ndarray, fake: FaceSet, fake_rows: np.ndarray, steps: int) -> FaceBlendNet:
-    """Balanced batches of 32 + 32 augmented crops, AdamW with a cosine learning rate."""
+    """Balanced batches of 32 + 32 augmented crops, AdamW with the detectors' cosine learning rate."""
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     model = FaceBlendNet()
     optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     loss_fn = nn.BCEWithLogitsLoss()
     labels = torch.cat([torch.zeros(32), torch.ones(32)])
-    model.train()
-    for step in range(1, steps + 1):
-        for group in optimiser.param_groups:
-            group["lr"] = 2e-3 * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * step / steps)))
+    for _ in budgeted_steps(optimiser, 2e-3, steps, minutes=60.0, start=time.monotonic()):
         crops = [augment(real.crops[i], rng) for i in rng.choice(real_rows, 32)]
         crops += [augment(fake.crops[i], rng) for i in rng.choice(fake_rows, 32)]
-        loss = loss_fn(model(model_input(crops)), labels)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
+        optimise(model, loss_fn, optimiser, model_input(crops), labels)
     model.eval()
     return model
 
