@@ -17,7 +17,6 @@ About 5 minutes for 250 per source on 2 cores (most CelebA crops are too small a
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 from collections import defaultdict
 from pathlib import Path
@@ -27,6 +26,7 @@ from rich.progress import track
 
 from unmask.config import ScanOptions
 from unmask.errors import MediaError
+from unmask.evaluation.labels import labelled_files
 from unmask.pipeline import scan
 from unmask.signals.noise import TYPICAL_Z
 
@@ -38,9 +38,8 @@ PERCENTILES = (2.5, 5, 10, 50, 90, 95, 97.5)
 
 def real_pictures(data: Path, seed: int) -> list[tuple[str, Path]]:
     """(source folder, path) of every real face picture in the manifest, in a seeded order."""
-    with (data / "manifest.csv").open(newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["label"] == "real" and r["kind"] in KINDS]
-    pictures = [(Path(r["relpath"]).parts[1], data / r["relpath"]) for r in rows]
+    files = [f for f in labelled_files(data)[0] if f.label == "real" and f.kind in KINDS]
+    pictures = [(f.path.relative_to(data).parts[1], f.path) for f in files]
     random.Random(seed).shuffle(pictures)
     return pictures
 

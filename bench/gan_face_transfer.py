@@ -39,18 +39,12 @@ from unmask.evaluation.metrics import auc
 from unmask.models.faceset import FaceSet, holdout_mask, load_faceset
 from unmask.models.loop import budgeted_steps, optimise
 from unmask.models.network import FaceBlendNet, normalise
+from unmask.models.upsampling import jpeg
 
 SIDE = 64
 """Crops are shrunk to this before the model sees them: generator traces go, face content stays."""
 CACHE = Path.home() / ".cache" / "unmask" / "face_blend"
 Transform = Callable[[np.ndarray], np.ndarray]
-
-
-def jpeg(pixels: np.ndarray, quality: int) -> np.ndarray:
-    _, data = cv2.imencode(".jpg", np.ascontiguousarray(pixels[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    assert decoded is not None
-    return np.ascontiguousarray(decoded[..., ::-1])
 
 
 def rescale(pixels: np.ndarray, factor: float) -> np.ndarray:
