@@ -3,6 +3,7 @@ itself, and a picture without a usable face is not judged."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +11,12 @@ import pytest
 from PIL import Image
 
 from unmask import samples
+from unmask.errors import UnmaskError
 from unmask.faces import analyze
 from unmask.media import decode
 from unmask.models.crops import face_crop_with_points
 from unmask.models.faceset import largest_face
-from unmask.models.runtime import FACE_BLEND, face_blend_probabilities
+from unmask.models.runtime import FACE_BLEND, ShippedModel, face_blend_probabilities
 from unmask.models.synthesis import self_blend
 from unmask.pipeline import run_signal
 from unmask.signals import AnalysisContext, get_signal
@@ -33,6 +35,18 @@ def test_self_blended_face_scores_higher_than_the_original() -> None:
     real = float(face_blend_probabilities(crop[None])[0])
     blended = float(face_blend_probabilities(fakes).mean())
     assert blended > real + 0.15, (real, blended)
+
+
+@needs_weights
+def test_a_model_file_from_another_folder_is_scored_from_there(tmp_path: Path) -> None:
+    """Benches compare a training run's ``--out`` with the shipped weights through the same scoring path."""
+    crops = np.random.default_rng(0).integers(0, 255, (3, 112, 112, 3), dtype=np.uint8)
+    missing = ShippedModel(FACE_BLEND.file, "unmask train face-blend", folder=tmp_path)
+    with pytest.raises(UnmaskError, match=str(tmp_path)):
+        face_blend_probabilities(crops, missing)
+    shutil.copy(FACE_BLEND.path, tmp_path / FACE_BLEND.file)
+    copied = face_blend_probabilities(crops, missing)
+    np.testing.assert_allclose(copied, face_blend_probabilities(crops), atol=1e-6)
 
 
 @needs_weights

@@ -46,6 +46,8 @@ class ShippedModel:
 
     file: str
     train_command: str
+    folder: Path = WEIGHTS_DIR
+    """Where the file lies: the package's weights, or a training run's ``--out`` when a bench compares one."""
 
     @property
     def name(self) -> str:
@@ -54,7 +56,7 @@ class ShippedModel:
 
     @property
     def path(self) -> Path:
-        return WEIGHTS_DIR / self.file
+        return self.folder / self.file
 
     def available(self) -> bool:
         return self.path.is_file()
@@ -67,10 +69,10 @@ class ShippedModel:
 FACE_BLEND = ShippedModel(FACE_BLEND_FILE, "unmask train face-blend --data REAL_FACES")
 
 
-def face_blend_probabilities(crops: np.ndarray) -> np.ndarray:
+def face_blend_probabilities(crops: np.ndarray, model: ShippedModel = FACE_BLEND) -> np.ndarray:
     """Blend probabilities (0..1) for uint8 crops N x S x S x 3 made by :func:`unmask.models.crops.face_crop`."""
     if len(crops) == 0:
         return np.zeros(0, dtype=np.float32)
     inputs = (crops.astype(np.float32).transpose(0, 3, 1, 2) / 255.0 - INPUT_MEAN) / INPUT_STD
-    (logits,) = FACE_BLEND.session().run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(inputs, dtype=np.float32)})
+    (logits,) = model.session().run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(inputs, dtype=np.float32)})
     return (1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))).astype(np.float32)

@@ -1,0 +1,99 @@
+"""Face-blend detector on pastes it never trained on: Photoshop face-part splices and the lab's swaps.
+
+``face_blend`` trains on real faces and their self-blends only, so its validation AUC measures how well it
+finds *self-blends*. This bench measures how that carries over to pastes made another way, all from the
+training side (never the dev set):
+
+* ``train/fake_manual``: 960 expert Photoshop splices (CIPLAB "real and fake face detection": eyes, nose
+  and/or mouth pasted from other faces, easy / mid / hard), against the real faces the model held out
+  (10 % by path hash), colour ones only (the splices are colour), and against the held-out faces of the
+  same source (``ciplab_real160``);
+* each ``--lab`` folder written by ``unmask lab swap-bench`` (``real/`` against ``fake/``).
+
+Faces are found and cropped exactly as in training (cached in the training cache). ``--model`` scores
+another exported ``face_blend.onnx`` (a training run's ``--out``) instead of the shipped one.
+
+    .venv/bin/python bench/face_blend_splices.py --data ../shared/data/train [--model DIR/face_blend.onnx] \
+        [--lab ../lab-out/swap-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from metrics import auc
+
+from unmask.models.faceset import FaceSet, holdout_mask, load_faceset
+from unmask.models.runtime import FACE_BLEND, ShippedModel, face_blend_probabilities
+
+CACHE = Path.home() / ".cache" / "unmask" / "face_blend"
+PARTS = ("left eye", "right eye", "nose", "mouth")
+"""What the four digits at the end of a CIPLAB splice's file name say was pasted, in order."""
+
+
+def probabilities(faces: FaceSet, model: ShippedModel, batch: int = 256) -> np.ndarray:
+    chunks = [face_blend_probabilities(faces.crops[i : i + batch], model) for i in range(0, len(faces), batch)]
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+
+def line(name: str, real: np.ndarray, fake: np.ndarray) -> str:
+    value = auc([0] * len(real) + [1] * len(fake), [*real.tolist(), *fake.tolist()])
+    shown = "n/a" if value is None else f"{value:.3f}"
+    return f"  {name:<28} {len(fake):>4} fakes vs {len(real):>4} reals  AUC {shown}  median fake {np.median(fake):.3f}"
+
+
+def splices(data: Path, model: ShippedModel) -> None:
+    reals = load_faceset(data / "real", CACHE)
+    held = holdout_mask(reals.paths)
+    real_scores = probabilities(reals.subset(np.flatnonzero(held)), model)
+    folders = np.array([p.split("/", 1)[0] for p in reals.paths])[held]
+    colour = real_scores[folders != "lfw_smiles64_gray"]
+    same_source = real_scores[folders == "ciplab_real160"]
+    for folder in sorted(set(folders)):
+        scores = real_scores[folders == folder]
+        flagged = np.mean(scores > 0.5)
+        print(f"held-out reals {folder}: {len(scores)}, median {np.median(scores):.3f}, above 0.5 {flagged:.1%}")
+    fakes = load_faceset(data / "fake_manual", CACHE)
+    fake_scores = probabilities(fakes, model)
+    names = [Path(p).stem.split("_") for p in fakes.paths]
+    level = np.array([n[1] for n in names])
+    parts = np.array([n[-1].count("1") for n in names])
+    print(f"Photoshop face-part splices ({len(fakes)} faces found) against held-out colour reals:")
+    print(line("all", colour, fake_scores))
+    print(line("all, vs ciplab_real160 only", same_source, fake_scores))
+    for name in ("easy", "mid", "hard"):
+        print(line(name, colour, fake_scores[level == name]))
+    for count in range(1, len(PARTS) + 1):
+        print(line(f"{count} part(s) pasted", colour, fake_scores[parts == count]))
+
+
+def lab_swaps(folder: Path, model: ShippedModel) -> None:
+    real = probabilities(load_faceset(folder / "real", CACHE), model)
+    fake = probabilities(load_faceset(folder / "fake", CACHE), model)
+    print(f"lab {folder.name}:")
+    print(line("swaps vs their real frames", real, fake))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "train")
+    parser.add_argument("--model", type=Path, default=FACE_BLEND.path, help="an exported face_blend.onnx")
+    parser.add_argument("--lab", type=Path, action="append", default=[], help="a `unmask lab swap-bench` folder")
+    args = parser.parse_args()
+    if not (args.data / "fake_manual").is_dir() or not (args.data / "real").is_dir():
+        sys.exit(f"no real/ and fake_manual/ under {args.data}")
+    model = ShippedModel(args.model.name, "unmask train face-blend", folder=args.model.parent)
+    print(f"model {args.model}")
+    splices(args.data, model)
+    for folder in args.lab:
+        lab_swaps(folder, model)
+
+
+if __name__ == "__main__":
+    main()
