@@ -1,4 +1,5 @@
-"""Self-blended pseudo-fakes: the mask lies on the face, only the masked part changes, a seed repeats."""
+"""Self-blended pseudo-fakes: the mask lies on the face, only the masked part changes (also after rescaling the
+pair), a seed repeats."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from PIL import Image
 from unmask import samples
 from unmask.models.crops import face_crop_with_points
 from unmask.models.faceset import largest_face
-from unmask.models.synthesis import blend_mask, self_blend, training_pair, write_check_grid
+from unmask.models.synthesis import blend_mask, rescale_alike, self_blend, training_pair, write_check_grid
 
 SEEDS = range(12)
 
@@ -65,6 +66,22 @@ def test_same_seed_same_sample(crop) -> None:
     c = training_pair(image, points, np.random.default_rng(8))
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     assert not np.array_equal(a[1], c[1])
+
+
+def _detail(image: np.ndarray) -> float:
+    return float(np.abs(cv2.Laplacian(image.astype(np.float32), cv2.CV_32F)).mean())
+
+
+def test_rescaling_softens_both_alike_and_keeps_the_paste_the_only_difference(crop) -> None:
+    image, points = crop
+    for seed in range(6):
+        fake, mask = self_blend(image, points, np.random.default_rng(seed))
+        real_r, fake_r = rescale_alike((image, fake), np.random.default_rng(100 + seed))
+        assert real_r.shape == image.shape and real_r.dtype == np.uint8
+        assert _detail(real_r) < 0.8 * _detail(image), seed
+        # resampling spreads the paste by a few pixels; beyond that, both sides stay identical
+        near_paste = cv2.dilate((mask > 0).astype(np.uint8), np.ones((31, 31), np.uint8)).astype(bool)
+        assert (~near_paste).any() and np.array_equal(real_r[~near_paste], fake_r[~near_paste]), seed
 
 
 def test_a_grey_face_stays_grey(crop) -> None:

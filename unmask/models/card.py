@@ -37,7 +37,7 @@ itself inside a landmark mask (`unmask/models/synthesis.py`). No fake image was 
 
 Limits: validation measures only how well the model finds *self-blends* of held-out real faces; how it
 fares on real face swaps is measured separately (`bench/face_blend_eval.py` on the dev set,
-`bench/face_blend_splices.py` on Photoshop face-part splices and the lab's swaps). The training faces are
+`bench/face_blend_transfer.py` on Photoshop face-part splices and the lab's swaps). The training faces are
 small (64-256 px) web, celebrity and CIPLAB crops (the unmasked classes of two face-mask data sets); faces
 unlike them (children, profile views, heavy make-up, very dark or overexposed) are less well covered.
 """

@@ -35,6 +35,11 @@ _INNER_POINTS = (
 """Eyes, brows, nose, lips, chin and forehead centre: the hull of the inner face, for swaps with a tight mask."""
 JPEG_PROBABILITY = 0.5
 """Share of samples (real and fake alike) re-encoded as JPEG, so compression alone separates nothing."""
+RESCALE_PROBABILITY = 0.3
+"""Share of pairs shrunk and enlarged back, both alike. The altered source of a pseudo-fake is often
+resampled, so without this a model learns "soft, resampled detail = blended" and calls a whole face
+that was small in its picture (enlarged into the crop) blended: before it, 88 % of held-out real faces
+scored above 0.5 after a 0.5x shrink and enlargement. The pair must differ only at the paste."""
 
 
 def is_grey(image: np.ndarray) -> bool:
@@ -164,14 +169,31 @@ def random_jpeg(image: np.ndarray, rng: np.random.Generator, probability: float 
 def training_pair(
     image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(real, pseudo_fake, mask) from one face crop, both images flipped alike and randomly JPEG-compressed
-    on their own: the pair differs only in the blend, which is what the model must find."""
+    """(real, pseudo_fake, mask) from one face crop, both images flipped alike, sometimes shrunk and enlarged
+    back alike, and randomly JPEG-compressed on their own: the pair differs only in the blend, which is what
+    the model must find."""
     if rng.random() < 0.5:
         image = np.ascontiguousarray(image[:, ::-1])
         landmarks = landmarks.copy()
         landmarks[:, 0] = image.shape[1] - 1 - landmarks[:, 0]
     fake, mask = self_blend(image, landmarks, rng)
+    if rng.random() < RESCALE_PROBABILITY:
+        image, fake = rescale_alike((image, fake), rng)
     return random_jpeg(image, rng), random_jpeg(fake, rng), mask
+
+
+def rescale_alike(images: tuple[np.ndarray, np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Both images shrunk by one random factor (0.35-0.9, area averaging) and enlarged back with one random
+    interpolation: how a face that was small in its picture reaches the crop."""
+    h, w = images[0].shape[:2]
+    factor = rng.uniform(0.35, 0.9)
+    small_size = (max(4, round(w * factor)), max(4, round(h * factor)))
+    method = (cv2.INTER_LINEAR, cv2.INTER_CUBIC)[int(rng.integers(2))]
+    out = [
+        cv2.resize(cv2.resize(im, small_size, interpolation=cv2.INTER_AREA), (w, h), interpolation=method)
+        for im in images
+    ]
+    return out[0], out[1]
 
 
 def write_check_grid(

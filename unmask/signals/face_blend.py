@@ -42,7 +42,7 @@ HIGH, LOW = 0.7, 0.3
 @register_signal
 class FaceBlendSignal(Signal):
     name = "face_blend"
-    version = "1.0"
+    version = "1.1"
     applies_to = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
     needs = frozenset({Need.FRAMES, Need.FACES})
     description = "Learned face-swap detector (self-blended images): was the face pasted in along a seam?"
