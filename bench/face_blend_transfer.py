@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from metrics import auc
 
-from unmask.models.faceset import holdout_mask, load_faceset
+from unmask.models.faceset import FaceSet, holdout_mask, load_faceset
 from unmask.models.runtime import FACE_BLEND, ShippedModel, face_blend_probabilities
 from unmask.models.synthesis import self_blend
 from unmask.models.upsampling import jpeg
@@ -68,8 +68,7 @@ def line(name: str, real: np.ndarray, fake: np.ndarray) -> str:
     return f"  {name:<28} {counts}  AUC {_auc(real, fake):.3f}  median fake {np.median(fake):.3f}"
 
 
-def splices(data: Path, model: ShippedModel) -> None:
-    reals = load_faceset(data / "real", CACHE)
+def splices(data: Path, reals: FaceSet, model: ShippedModel) -> None:
     held = holdout_mask(reals.paths)
     real_scores = probabilities(reals.crops[held], model)
     folders = np.array([p.split("/", 1)[0] for p in reals.paths])[held]
@@ -93,8 +92,7 @@ def splices(data: Path, model: ShippedModel) -> None:
         print(line(f"{count} part(s) pasted", colour, fake_scores[parts == count]))
 
 
-def robustness(data: Path, labs: list[Path], model: ShippedModel, seed: int = 5) -> None:
-    reals = load_faceset(data / "real", CACHE)
+def robustness(reals: FaceSet, labs: list[Path], model: ShippedModel, seed: int = 5) -> None:
     held = reals.subset(np.flatnonzero(holdout_mask(reals.paths)))
     rng = np.random.default_rng(seed)
     blends = np.stack([self_blend(crop, marks, rng)[0] for crop, marks in zip(held.crops, held.landmarks, strict=True)])
@@ -134,10 +132,11 @@ def main() -> None:
         sys.exit(f"no real/ and fake_manual/ under {args.data}")
     model = ShippedModel(args.model.name, "unmask train face-blend", folder=args.model.parent)
     print(f"model {args.model}")
-    splices(args.data, model)
+    reals = load_faceset(args.data / "real", CACHE)
+    splices(args.data, reals, model)
     for folder in args.lab:
         lab_swaps(folder, model)
-    robustness(args.data, args.lab, model)
+    robustness(reals, args.lab, model)
 
 
 if __name__ == "__main__":
