@@ -24,20 +24,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from metrics import auc
+from reencode import CROP_REENCODINGS, Transform
 
 from unmask.models.faceset import FaceSet, holdout_mask, load_faceset
 from unmask.models.runtime import FACE_BLEND, ShippedModel, face_blend_probabilities
 from unmask.models.synthesis import self_blend
-from unmask.models.upsampling import jpeg
+from unmask.models.train import roc_auc
 
 CACHE = Path.home() / ".cache" / "unmask" / "face_blend"
 PARTS = ("left eye", "right eye", "nose", "mouth")
@@ -47,20 +45,6 @@ PARTS = ("left eye", "right eye", "nose", "mouth")
 def probabilities(crops: np.ndarray, model: ShippedModel, batch: int = 256) -> np.ndarray:
     chunks = [face_blend_probabilities(crops[i : i + batch], model) for i in range(0, len(crops), batch)]
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-
-
-def halved(crop: np.ndarray) -> np.ndarray:
-    """The crop shrunk 0.5x (area averaging) and enlarged back (bilinear), as the crop of a face half the size."""
-    h, w = crop.shape[:2]
-    small = cv2.resize(crop, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-
-
-TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "as is": lambda crop: crop,
-    "JPEG q75": lambda crop: jpeg(crop, 75),
-    "0.5x and back": halved,
-}
 
 
 def line(name: str, real: np.ndarray, fake: np.ndarray) -> str:
@@ -92,33 +76,30 @@ def splices(data: Path, reals: FaceSet, model: ShippedModel) -> None:
         print(line(f"{count} part(s) pasted", colour, fake_scores[parts == count]))
 
 
-def robustness(reals: FaceSet, labs: list[Path], model: ShippedModel, seed: int = 5) -> None:
+def robustness(reals: FaceSet, labs: dict[str, tuple[FaceSet, FaceSet]], model: ShippedModel, seed: int = 5) -> None:
     held = reals.subset(np.flatnonzero(holdout_mask(reals.paths)))
     rng = np.random.default_rng(seed)
     blends = np.stack([self_blend(crop, marks, rng)[0] for crop, marks in zip(held.crops, held.landmarks, strict=True)])
-    lab = [(load_faceset(f / "real", CACHE).crops, load_faceset(f / "fake", CACHE).crops) for f in labs]
     print(f"robustness ({len(held)} held-out real faces, self-blends drawn with seed {seed}):")
-    for name, transform in TRANSFORMS.items():
+    for name, transform in CROP_REENCODINGS.items():
 
-        def score(crops: np.ndarray, t: Callable[[np.ndarray], np.ndarray] = transform) -> np.ndarray:
+        def score(crops: np.ndarray, t: Transform = transform) -> np.ndarray:
             return probabilities(np.stack([t(c) for c in crops]), model)
 
         real = score(held.crops)
         text = f"  {name:<14} self-blends AUC {_auc(real, score(blends)):.3f}"
-        for folder, (lab_real, lab_fake) in zip(labs, lab, strict=True):
-            text += f", lab {folder.name} {_auc(score(lab_real), score(lab_fake)):.3f}"
+        for lab_name, (lab_real, lab_fake) in labs.items():
+            text += f", lab {lab_name} {_auc(score(lab_real.crops), score(lab_fake.crops)):.3f}"
         print(f"{text}; real faces above 0.5: {np.mean(real > 0.5):.1%}")
 
 
 def _auc(real: np.ndarray, fake: np.ndarray) -> float:
-    value = auc([0] * len(real) + [1] * len(fake), [*real.tolist(), *fake.tolist()])
-    return float("nan") if value is None else value
+    return roc_auc(np.concatenate([real, fake]), np.r_[np.zeros(len(real)), np.ones(len(fake))])
 
 
-def lab_swaps(folder: Path, model: ShippedModel) -> None:
-    real = probabilities(load_faceset(folder / "real", CACHE).crops, model)
-    fake = probabilities(load_faceset(folder / "fake", CACHE).crops, model)
-    print(f"lab {folder.name}:")
+def lab_swaps(name: str, faces: tuple[FaceSet, FaceSet], model: ShippedModel) -> None:
+    real, fake = (probabilities(f.crops, model) for f in faces)
+    print(f"lab {name}:")
     print(line("swaps vs their real frames", real, fake))
 
 
@@ -134,9 +115,10 @@ def main() -> None:
     print(f"model {args.model}")
     reals = load_faceset(args.data / "real", CACHE)
     splices(args.data, reals, model)
-    for folder in args.lab:
-        lab_swaps(folder, model)
-    robustness(reals, args.lab, model)
+    labs = {f.name: (load_faceset(f / "real", CACHE), load_faceset(f / "fake", CACHE)) for f in args.lab}
+    for name, faces in labs.items():
+        lab_swaps(name, faces, model)
+    robustness(reals, labs, model)
 
 
 if __name__ == "__main__":

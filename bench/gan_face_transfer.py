@@ -25,9 +25,9 @@ About 2 minutes per direction on 2 cores (face crops are cached after the first 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -35,32 +35,27 @@ import numpy as np
 import torch
 from torch import nn
 
-from unmask.evaluation.metrics import auc
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from reencode import CROP_REENCODINGS, Transform
+
 from unmask.models.faceset import FaceSet, holdout_mask, load_faceset
 from unmask.models.loop import budgeted_steps, optimise
 from unmask.models.network import FaceBlendNet, normalise
+from unmask.models.synthesis import rescaled
+from unmask.models.train import roc_auc
 from unmask.models.upsampling import jpeg
 
 SIDE = 64
 """Crops are shrunk to this before the model sees them: generator traces go, face content stays."""
 CACHE = Path.home() / ".cache" / "unmask" / "face_blend"
-Transform = Callable[[np.ndarray], np.ndarray]
-
-
-def rescale(pixels: np.ndarray, factor: float) -> np.ndarray:
-    """Shrunk by ``factor`` (area averaging) and enlarged back: the detail a smaller copy keeps."""
-    height, width = pixels.shape[:2]
-    small = cv2.resize(
-        pixels, (max(8, round(width * factor)), max(8, round(height * factor))), interpolation=cv2.INTER_AREA
-    )
-    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def augment(pixels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The same random degradations for real and fake, so none of them separates the classes."""
     out = np.ascontiguousarray(pixels[:, ::-1]) if rng.random() < 0.5 else pixels
     if rng.random() < 0.5:
-        out = rescale(out, rng.uniform(0.35, 1.0))
+        out = rescaled(out, rng.uniform(0.35, 1.0))
     if rng.random() < 0.15:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.2))
     if rng.random() < 0.6:
@@ -102,8 +97,7 @@ def scores(model: FaceBlendNet, crops: np.ndarray, transform: Transform = lambda
 
 def separation(model: FaceBlendNet, reals: np.ndarray, fakes: np.ndarray, transform: Transform) -> float:
     r, f = scores(model, reals, transform), scores(model, fakes, transform)
-    value = auc([0] * len(r) + [1] * len(f), [*r.tolist(), *f.tolist()])
-    return float("nan") if value is None else value
+    return roc_auc(np.concatenate([r, f]), np.r_[np.zeros(len(r)), np.ones(len(f))])
 
 
 def flagged_by_clip(model: FaceBlendNet, faces: FaceSet) -> dict[str, str]:
@@ -130,11 +124,6 @@ def main() -> None:
     family2 = np.array(["stylegan2" in p for p in fake.paths])
     checks = {folder: load_faceset(folder, CACHE) for folder in args.check}
     dev = {part: load_faceset(args.dev / "images" / part, CACHE) for part in ("real", "gan")} if args.dev else {}
-    transforms: dict[str, Transform] = {
-        "as is": lambda c: c,
-        "JPEG q75": lambda c: jpeg(c, 75),
-        "0.5x": lambda c: rescale(c, 0.5),
-    }
     for name, trained, tested in (
         ("StyleGAN1 -> StyleGAN2", ~family2, family2),
         ("StyleGAN2 -> StyleGAN1", family2, ~family2),
@@ -142,7 +131,7 @@ def main() -> None:
         start = time.monotonic()
         model = train(real, np.flatnonzero(~held), fake, np.flatnonzero(trained), args.steps)
         reals, fakes = real.crops[held], fake.crops[tested]
-        aucs = ", ".join(f"{t} {separation(model, reals, fakes, f):.3f}" for t, f in transforms.items())
+        aucs = ", ".join(f"{t} {separation(model, reals, fakes, f):.3f}" for t, f in CROP_REENCODINGS.items())
         print(
             f"{name}: {int(trained.sum())} fakes trained on, {len(fakes)} tested against {len(reals)} held-out reals: "
             f"AUC {aucs} ({time.monotonic() - start:.0f} s)"
@@ -151,7 +140,8 @@ def main() -> None:
             print(f"  real faces called generated, {folder}: {flagged_by_clip(model, faces)}")
         if dev:
             dev_aucs = ", ".join(
-                f"{t} {separation(model, dev['real'].crops, dev['gan'].crops, f):.3f}" for t, f in transforms.items()
+                f"{t} {separation(model, dev['real'].crops, dev['gan'].crops, f):.3f}"
+                for t, f in CROP_REENCODINGS.items()
             )
             print(f"  dev images/gan ({len(dev['gan'])}) vs images/real ({len(dev['real'])}): AUC {dev_aucs}")
 

@@ -125,11 +125,18 @@ def _blur_or_sharpen(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _resample(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    h, w = image.shape[:2]
     factor = rng.uniform(0.35, 0.85)
-    small = cv2.resize(image, (max(4, round(w * factor)), max(4, round(h * factor))), interpolation=cv2.INTER_AREA)
     method = (cv2.INTER_LINEAR, cv2.INTER_CUBIC, cv2.INTER_NEAREST)[int(rng.choice(3, p=[0.5, 0.4, 0.1]))]
-    return cv2.resize(small, (w, h), interpolation=method)
+    return rescaled(image, factor, method)
+
+
+def rescaled(pixels: np.ndarray, factor: float, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """``pixels`` shrunk by ``factor`` with area averaging and enlarged back to their size with
+    ``interpolation``: the detail a smaller copy keeps (a resampled paste, a face that was small in its
+    picture)."""
+    h, w = pixels.shape[:2]
+    small = cv2.resize(pixels, (max(4, round(w * factor)), max(4, round(h * factor))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=interpolation)
 
 
 def _affine(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -185,15 +192,9 @@ def training_pair(
 def rescale_alike(images: tuple[np.ndarray, np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Both images shrunk by one random factor (0.35-0.9, area averaging) and enlarged back with one random
     interpolation: how a face that was small in its picture reaches the crop."""
-    h, w = images[0].shape[:2]
     factor = rng.uniform(0.35, 0.9)
-    small_size = (max(4, round(w * factor)), max(4, round(h * factor)))
     method = (cv2.INTER_LINEAR, cv2.INTER_CUBIC)[int(rng.integers(2))]
-    out = [
-        cv2.resize(cv2.resize(im, small_size, interpolation=cv2.INTER_AREA), (w, h), interpolation=method)
-        for im in images
-    ]
-    return out[0], out[1]
+    return rescaled(images[0], factor, method), rescaled(images[1], factor, method)
 
 
 def write_check_grid(
