@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from metrics import auc
+from metrics import auc, auc_interval
 
 from unmask import ScanOptions, scan
 from unmask.errors import MediaError
@@ -66,8 +66,10 @@ def report_auc(scores: dict[tuple[str, str, str], list[float]]) -> None:
                 for s in v
                 if kind in (k, "all fakes")
             ]
-            value = auc([0] * len(real) + [1] * len(fake), real + fake)
+            labels = [0] * len(real) + [1] * len(fake)
+            value, interval = auc(labels, real + fake), auc_interval(labels, real + fake)
             shown = f"{value:.3f}" if value is not None else "n/a"
+            shown += f" [95 % CI {interval[0]:.2f}, {interval[1]:.2f}]" if interval is not None else ""
             print(f"  {kind:<10} n={len(fake):>3}  mean score {np.mean(fake):.3f}  AUC vs real {shown}")
 
 

@@ -55,9 +55,12 @@ def test_eval_scores_the_folder_lists_the_broken_file_and_writes_its_outputs(lab
     result = json.loads(stdout)  # stdout is one JSON object, nothing else
     assert set(result) >= {"overall", "per_kind", "per_media", "per_signal", "failures", "robustness"}
     overall = result["overall"]
-    assert set(overall) == {"auc", "eer", "fpr_real", "accuracy", "ece", "unsure_rate", "n_real", "n_fake"}
+    metric_names = {"auc", "eer", "fpr_real", "accuracy", "ece", "unsure_rate", "n_real", "n_fake", "auc_ci", "ece_ci"}
+    assert set(overall) == metric_names
     assert (overall["n_real"], overall["n_fake"]) == (3, 3)
     assert overall["auc"] == 1.0 and overall["eer"] == 0.0 and overall["fpr_real"] == 0.0
+    assert overall["auc_ci"] == [1.0, 1.0] and overall["ece_ci"][0] <= overall["ece"] <= overall["ece_ci"][1]
+    assert "AUC (95 % CI)" in stderr and "1.000 [1.00, 1.00]" in stderr
     assert set(result["per_kind"]) == {"real", "gan", "upsampled"}
     assert (result["per_kind"]["gan"]["n_real"], result["per_kind"]["gan"]["n_fake"]) == (3, 1)
     assert result["per_kind"]["real"]["auc"] is None and result["per_kind"]["real"]["fpr_real"] == 0.0
@@ -66,6 +69,7 @@ def test_eval_scores_the_folder_lists_the_broken_file_and_writes_its_outputs(lab
     image_band = shipped.models["image"].band if shipped and "image" in shipped.models else (0.3, 0.7)
     assert result["bands"] == {"image": list(image_band)} and "unsure band image" in stderr
     assert result["per_signal"]["spectrum"]["n"] == 6 and result["per_signal"]["spectrum"]["auc"] > 0.5
+    assert len(result["per_signal"]["spectrum"]["auc_ci"]) == 2
     [failure] = result["failures"]
     assert failure["path"].endswith("broken.jpg") and "truncated" in failure["reason"]
     assert f"{labelled / 'fake' / 'upsampled' / 'broken.jpg'}: corrupt or truncated image" in stderr
@@ -75,6 +79,8 @@ def test_eval_scores_the_folder_lists_the_broken_file_and_writes_its_outputs(lab
         assert set(row["per_kind"]) == {"gan", "upsampled"}
         assert (row["per_kind"]["gan"]["n_real"], row["per_kind"]["gan"]["n_fake"]) == (3, 1)
         assert row["per_kind"]["gan"]["auc_before"] == 1.0 and row["per_kind"]["gan"]["drop"] is not None
+        low, high = row["drop_ci"]
+        assert low <= row["drop"] <= high
     assert "per signal" in stderr and "robustness" in stderr
 
     with (tmp_path / "scores.csv").open(newline="") as handle:

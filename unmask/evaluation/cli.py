@@ -135,18 +135,23 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _with_interval(value: float | None, interval: tuple[float, float] | None) -> str:
+    """``0.650 [0.55, 0.74]``: the number and its 95 % bootstrap interval, when there is one."""
+    return _fmt(value) + ("" if interval is None else f" [{interval[0]:.2f}, {interval[1]:.2f}]")
+
+
 def _metrics_table(title: str, groups: dict[str, Metrics]) -> Table:
     table = Table(title=title)
-    for column in ("group", "AUC", "EER", "FPR real", "accuracy", "ECE", "unsure", "real", "fake"):
+    for column in ("group", "AUC (95 % CI)", "EER", "FPR real", "accuracy", "ECE (95 % CI)", "unsure", "real", "fake"):
         table.add_column(column, justify="left" if column == "group" else "right", no_wrap=column != "group")
     for name, m in groups.items():
         table.add_row(
             name,
-            _fmt(m.auc),
+            _with_interval(m.auc, m.auc_ci),
             _fmt(m.eer),
             _fmt(m.fpr_real),
             _fmt(m.accuracy),
-            _fmt(m.ece),
+            _with_interval(m.ece, m.ece_ci),
             _fmt(m.unsure_rate),
             str(m.n_real),
             str(m.n_fake),
@@ -161,22 +166,21 @@ def _print_tables(result: EvalResult, console: Console) -> None:
     console.print(_metrics_table("per kind (fake kinds vs all reals of their media type)", result.per_kind))
     console.print(_metrics_table("per media type", result.per_media))
     signals = Table(title="per signal (on files it scored)")
-    for column in ("signal", "AUC", "scored", "real", "fake"):
+    for column in ("signal", "AUC (95 % CI)", "scored", "real", "fake"):
         signals.add_column(column, justify="left" if column == "signal" else "right")
     for name, s in result.per_signal.items():
-        signals.add_row(name, _fmt(s.auc), str(s.n), str(s.n_real), str(s.n_fake))
+        signals.add_row(name, _with_interval(s.auc, s.auc_ci), str(s.n), str(s.n_real), str(s.n_fake))
     console.print(signals)
     if result.robustness is not None:
         robust = Table(title="robustness (verdict AUC on the same files)")
-        for column in ("transform", "media", "files", "AUC before", "AUC after", "drop", "failed"):
+        for column in ("transform", "media", "files", "AUC before", "AUC after", "drop (95 % CI)", "failed"):
             robust.add_column(column, justify="left" if column in ("transform", "media") else "right")
         for r in result.robustness:
-            robust.add_row(
-                r.transform, r.media, str(r.n), _fmt(r.auc_before), _fmt(r.auc_after), _fmt(r.drop), str(r.failures)
-            )
+            drop = _with_interval(r.drop, r.drop_ci)
+            robust.add_row(r.transform, r.media, str(r.n), _fmt(r.auc_before), _fmt(r.auc_after), drop, str(r.failures))
             for kind, k in r.per_kind.items():
-                files = str(k.n_real + k.n_fake)
-                robust.add_row(f"  {kind}", "", files, _fmt(k.auc_before), _fmt(k.auc_after), _fmt(k.drop), "")
+                files, drop = str(k.n_real + k.n_fake), _with_interval(k.drop, k.drop_ci)
+                robust.add_row(f"  {kind}", "", files, _fmt(k.auc_before), _fmt(k.auc_after), drop, "")
         console.print(robust)
     ok = result.n_files - len(result.failures)
     console.print(f"{ok} of {result.n_files} file(s) scanned, {len(result.failures)} failed")

@@ -57,6 +57,10 @@ class Metrics(BaseModel):
     unsure_rate: float | None
     n_real: int
     n_fake: int
+    auc_ci: tuple[float, float] | None = None
+    """95 % bootstrap interval of ``auc`` (files redrawn within each class; see ``metrics.auc_interval``)."""
+    ece_ci: tuple[float, float] | None = None
+    """95 % bootstrap interval of ``ece``."""
 
 
 class SignalMetrics(BaseModel):
@@ -66,6 +70,8 @@ class SignalMetrics(BaseModel):
     n: int
     n_real: int
     n_fake: int
+    auc_ci: tuple[float, float] | None = None
+    """95 % bootstrap interval of ``auc``."""
 
 
 class FailureRow(BaseModel):
@@ -81,6 +87,8 @@ class KindDrop(BaseModel):
     drop: float | None
     n_real: int
     n_fake: int
+    drop_ci: tuple[float, float] | None = None
+    """95 % bootstrap interval of ``drop``, the same files redrawn for both scans (paired)."""
 
 
 class RobustnessRow(BaseModel):
@@ -95,6 +103,7 @@ class RobustnessRow(BaseModel):
     drop: float | None
     failures: int
     per_kind: dict[str, KindDrop] = {}
+    drop_ci: tuple[float, float] | None = None
 
 
 class EvalResult(BaseModel):
@@ -163,12 +172,18 @@ def group_metrics(rows: list[FileScore]) -> Metrics:
         unsure_rate=_round(sum(unsure) / len(unsure) if unsure else None),
         n_real=labels.count(0),
         n_fake=labels.count(1),
+        auc_ci=_round_pair(metrics.auc_interval(labels, probs)),
+        ece_ci=_round_pair(metrics.ece_interval(labels, probs)),
     )
 
 
 def _round(value: float | None) -> float | None:
     """Four decimals: finer than any dev set can resolve, and readable in JSON."""
     return None if value is None else round(value, 4)
+
+
+def _round_pair(pair: tuple[float, float] | None) -> tuple[float, float] | None:
+    return None if pair is None else (round(pair[0], 4), round(pair[1], 4))
 
 
 def kind_groups(rows: list[FileScore]) -> dict[str, list[FileScore]]:
@@ -192,12 +207,13 @@ def signal_metrics(rows: list[FileScore]) -> dict[str, SignalMetrics]:
     result = {}
     for name in names:
         scored = [(r.file.is_fake, r.signals[name]) for r in rows if name in r.signals]
-        labels = [label for label, _ in scored]
+        labels, scores = [label for label, _ in scored], [s for _, s in scored]
         result[name] = SignalMetrics(
-            auc=_round(metrics.auc(labels, [s for _, s in scored])),
+            auc=_round(metrics.auc(labels, scores)),
             n=len(scored),
             n_real=labels.count(0),
             n_fake=labels.count(1),
+            auc_ci=_round_pair(metrics.auc_interval(labels, scores)),
         )
     return result
 
@@ -269,14 +285,16 @@ def _one_transform(
         drop=overall.drop,
         failures=failures,
         per_kind=per_kind,
+        drop_ci=overall.drop_ci,
     )
 
 
 def _drop(pairs: list[tuple[FileScore, FileScore]]) -> KindDrop:
     """The verdict's AUC on ``pairs`` of (before, after) scores of the same files, and its drop."""
     labels = [before.file.is_fake for before, _ in pairs]
-    auc_before = metrics.auc(labels, [before.probability or 0.0 for before, _ in pairs])
-    auc_after = metrics.auc(labels, [after.probability or 0.0 for _, after in pairs])
+    before = [first.probability or 0.0 for first, _ in pairs]
+    after = [second.probability or 0.0 for _, second in pairs]
+    auc_before, auc_after = metrics.auc(labels, before), metrics.auc(labels, after)
     drop = None if auc_before is None or auc_after is None else auc_before - auc_after
     return KindDrop(
         auc_before=_round(auc_before),
@@ -284,6 +302,7 @@ def _drop(pairs: list[tuple[FileScore, FileScore]]) -> KindDrop:
         drop=_round(drop),
         n_real=labels.count(0),
         n_fake=labels.count(1),
+        drop_ci=_round_pair(metrics.auc_drop_interval(labels, before, after) if drop is not None else None),
     )
 
 
