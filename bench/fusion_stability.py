@@ -1,11 +1,13 @@
 """How much does the calibrated fuser depend on which training files it drew? Refit it with several seeds.
 
 ``unmask train fusion`` fits each media kind on a seeded, class-balanced sample (round-robin over the
-manifest kinds) and a seeded 60/20/20 split. This bench repeats the whole recipe for seeds 0..N-1 (each
-seed draws other files of the large kinds and another split) and prints, per media kind, the held-out
-AUC, ECE and unsure rate of each seed, and every coefficient's mean and spread. A coefficient whose
-spread is as large as its mean is not pinned down by the training data: the verdict's reliance on that
-signal is a matter of which files were drawn. Training folders only; the dev set is never read.
+manifest kinds) and a seeded 80/20 split, cross-fitted in 5 folds. This bench repeats the whole recipe
+for seeds 0..N-1 (each seed draws other files of the large kinds and another split) and prints, per
+media kind, the held-out AUC, ECE and unsure rate of each seed, with its temperature, the ECE of the
+calibrated out-of-fold scores the temperature and band were chosen on, and the band; then every
+coefficient's mean and spread. A coefficient whose spread is as large as its mean is not pinned down by
+the training data: the verdict's reliance on that signal is a matter of which files were drawn.
+Training folders only; the dev set is never read.
 
 Files are scanned through the fusion signal cache (``~/.cache/unmask/fusion/signals.jsonl``), so only
 files no earlier run drew are scanned (about 0.2 s per image on the 2-core machine). Each fit is written
@@ -47,13 +49,17 @@ def fits(folders: list[Path], tables: list[OutOfFold], seeds: int, console: Cons
 def summary(documents: list[dict[str, Any]], media: str) -> None:
     """Per seed: held-out AUC, ECE, unsure, and whether a model qualified; then each coefficient's spread."""
     coefficients: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    print(f"\n{media}: seed, held-out AUC, ECE, unsure, model")
+    print(f"\n{media}: seed, held-out AUC, ECE, unsure, temperature, out-of-fold ECE, band, model")
     for seed, document in enumerate(documents):
         report = document["reports"].get(media, {})
-        heldout = report.get("heldout", {})
+        heldout, out_of_fold = report.get("heldout", {}), report.get("out_of_fold", {})
         model = document["models"].get(media)
         shipped = "yes" if model else f"no ({report.get('skipped', 'no files')})"
-        print(f"  {seed}  {heldout.get('auc')}  {heldout.get('ece')}  {heldout.get('unsure_rate')}  {shipped}")
+        band = model["band"] if model else None
+        print(
+            f"  {seed}  {heldout.get('auc')}  {heldout.get('ece')}  {heldout.get('unsure_rate')}  "
+            f"{report.get('temperature')}  {out_of_fold.get('ece')}  {band}  {shipped}"
+        )
         if model:
             for name, pair in model["coefficients"].items():
                 coefficients[name].append((pair[0], pair[1]))

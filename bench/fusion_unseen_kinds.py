@@ -63,7 +63,7 @@ def left_out_auc(data: KindData, kind: str, seed: int, variant: Variant) -> floa
         value = unseen_kind_auc(data, kind, seed, l2=variant)
     else:
         left_out = (np.asarray(data.kinds) == kind) & (data.y == 1)
-        _, _, test_rows = split(data.y, seed)
+        _, test_rows = split(data.y, seed)
         chosen = np.concatenate([test_rows[data.y[test_rows] == 0], np.flatnonzero(left_out)])
         value = metrics.auc(list(data.y[chosen]), list(data.x[chosen].sum(axis=1)))
     return np.nan if value is None else value
@@ -71,11 +71,11 @@ def left_out_auc(data: KindData, kind: str, seed: int, variant: Variant) -> floa
 
 def pooled_auc(data: KindData, seed: int, variant: Variant) -> float:
     """Held-out AUC of a fit on every kind, as ``unmask train fusion`` reports it."""
-    fit_rows, cal_rows, test_rows = split(data.y, seed)
+    fit_rows, test_rows = split(data.y, seed)
     if variant is None:
         coefficients = np.ones(data.x.shape[1])
     else:
-        coefficients, _ = fit_calibrated(data, fit_rows, cal_rows, variant)
+        coefficients = fit_calibrated(data, fit_rows, seed, variant).coefficients
     value = metrics.auc(list(data.y[test_rows]), list(data.x[test_rows] @ coefficients))
     return np.nan if value is None else value
 

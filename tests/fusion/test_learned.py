@@ -77,6 +77,36 @@ def test_temperature_undoes_over_confidence() -> None:
     assert train.fit_temperature(3 * z, y) == pytest.approx(1 / 3, abs=0.05)
 
 
+def test_folds_deal_every_fitting_row_once_with_both_classes_in_each() -> None:
+    y = np.array([0] * 23 + [1] * 17)
+    rows, _ = train.split(y, seed=5)
+    dealt = train.folds(y, rows, seed=5)
+    assert len(dealt) == train.FOLDS and sorted(np.concatenate(dealt).tolist()) == sorted(rows.tolist())
+    assert all(set(y[fold]) == {0, 1} for fold in dealt)
+    assert [f.tolist() for f in dealt] == [f.tolist() for f in train.folds(y, rows, seed=5)]
+    assert [f.tolist() for f in dealt] != [f.tolist() for f in train.folds(y, rows, seed=6)]
+
+
+def test_the_temperature_is_fitted_on_scores_the_fit_did_not_see() -> None:
+    """Thirty signals of pure noise on 80 files: a fit always finds some pattern in its own files (in-sample
+    AUC well above 0.5), and a temperature fitted on those scores would keep it. Scored out of fold the
+    pattern is gone, so the temperature falls to its floor and every verdict stays near 0.5."""
+    rng = np.random.default_rng(0)
+    x = np.abs(rng.normal(0, 1, (80, 30))) * np.where(rng.random((80, 30)) < 0.5, 1, -1)
+    y = rng.integers(0, 2, 80)
+    data = train.KindData([f"s{i}" for i in range(15)], {}, x, y)
+    rows = np.arange(80)
+    in_sample = x @ train.fit_logistic(x, y)
+    assert metrics.auc(list(y), list(in_sample)) > 0.65 and train.fit_temperature(in_sample, y) > 0.5
+    fitted = train.fit_calibrated(data, rows, seed=0)
+    assert fitted.temperature < 0.01 and np.abs(fitted.out_of_fold - 0.5).max() < 0.05
+    assert np.abs(_sigmoid_np(x @ fitted.coefficients) - 0.5).max() < 0.05
+
+
+def _sigmoid_np(z: np.ndarray) -> np.ndarray:
+    return np.asarray(1 / (1 + np.exp(-z)))
+
+
 def test_signals_are_never_read_backwards_by_default() -> None:
     files, y = _synthetic(1000, 3)
     a, b, _ = train.fit_logistic(_matrix(files), y)
@@ -211,7 +241,7 @@ def test_train_fusion_end_to_end_and_from_cache(
     assert done.exit_code == 0, done.output
     document = json.loads(out.read_text())
     report = document["reports"]["image"]
-    assert (report["n_real"], report["n_fake"]) == (6, 6) and report["split"] == {"fit": 8, "calibrate": 2, "test": 2}
+    assert (report["n_real"], report["n_fake"]) == (6, 6) and report["split"] == {"fit": 10, "test": 2, "folds": 5}
     assert document["files_chosen"] == 12 and "band_rule" in document
     model = document["models"]["image"]
     assert model["coefficients"]["spectrum"][0] > 0 and model["signals"]["spectrum"]

@@ -15,8 +15,8 @@ faceless file). The training data is class-balanced, so a zero prior log-odds is
 
 Fitting (see :mod:`unmask.fusion.train`): L2-regularised towards the rule-based weight 1 (not 0), so a
 signal that never fired in training keeps its rule-based push instead of being silenced; then a
-temperature (Platt slope, no offset) fitted on a separate calibration split is folded into the
-coefficients. The unsure band is chosen on that split (see ``choose_band``).
+temperature (Platt slope, no offset) fitted on cross-fitted (out-of-fold) scores of the fitting files is
+folded into the coefficients. The unsure band is chosen on those scores too (see ``choose_band``).
 
 Explanations stay per signal: each contribution is ``coefficient x push``, and the contributions sum
 to the verdict's log-odds. A media kind without a model, or a trained signal whose version changed, falls
