@@ -1,6 +1,6 @@
-"""``unmask lab swap-bench`` and ``unmask lab gan-bench``: labelled, watermarked benchmark fakes.
+"""``unmask lab swap-bench``, ``gan-bench`` and ``blend-bench``: labelled, watermarked benchmark fakes.
 
-Both take a *folder* of benchmark faces (the training data, e.g. ``../shared/data/train/videos_real``),
+All take a *folder* of benchmark faces (the training data, e.g. ``../shared/data/train/videos_real``),
 never a single photo or video: there is deliberately no way to swap a face in a file a user names.
 Every picture written is watermarked, C2PA-signed (with the development identity ``unmask keys init``
 makes; it is created if missing) and registered in the ledger. Exit codes: 0 done; 1 the lab could not
@@ -163,6 +163,55 @@ def gan_bench_command(
             faces_dir, out_dir, config, keys_directory=keys_dir, ledger=ledger, say=_say, on_step=on_step
         )
     _done(result)
+
+
+@lab_group.command("blend-bench")
+@click.option(
+    "--faces",
+    "faces_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The folder face_blend trained on (train/real): only the pictures it held out are used.",
+)
+@click.option("--count", type=click.IntRange(min=1), default=150, show_default=True, help="Real/blend pairs.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same pictures and blends.")
+@click.option("--ledger", default=None, help="Ledger database URL or path (default: the local ledger).")
+@click.option(
+    "--keys",
+    "keys_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Signing identity folder (default: <data dir>/c2pa; made if missing).",
+)
+def blend_bench_command(
+    faces_dir: Path, count: int, out_dir: Path, seed: int, ledger: str | None, keys_dir: Path | None
+) -> None:
+    """Pictures of real faces blended with an altered copy of their own face, beside the untouched pictures:
+    pastes the face-blend detector finds only partly, for the fuser to learn that range from."""
+    from unmask.lab.blends import BlendBenchConfig, make_blend_bench
+
+    columns = (TextColumn("blending and signing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("pairs", total=count)
+            bench = make_blend_bench(
+                faces_dir,
+                out_dir,
+                BlendBenchConfig(count, seed),
+                keys_directory=keys_dir,
+                ledger=ledger,
+                say=_say,
+                on_pair=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except UnmaskError as error:
+        click.echo(click.style(str(error), fg="magenta"), err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(
+        f"{bench.out_dir}: {bench.pairs} real + {bench.pairs} blended pictures, all C2PA-signed and in the ledger "
+        f"({bench.skipped} pictures without a face skipped); labels in {bench.manifest.name}, "
+        f"a check grid in {bench.grid.name}"
+    )
 
 
 def _say(line: str) -> None:

@@ -16,9 +16,8 @@ training curves as ``training_curves.png`` and a ``lab.json`` summary, and sign 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -36,10 +35,9 @@ from unmask.lab.identities import (
     largest_identities,
     load_faces,
 )
-from unmask.lab.outputs import LabFile, LabWriter, plot_curves
+from unmask.lab.outputs import LabFile, LabWriter, plot_curves, write_summary
 from unmask.lab.paste import paste_face
 from unmask.lab.swap import History, OnStep, SwapModel, TrainConfig, swap_faces, train_swap
-from unmask.version import __version__
 
 Say = Callable[[str], None]
 """Where progress lines go (the CLI prints them to stderr)."""
@@ -89,24 +87,11 @@ def _seed_all(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def _summary(
-    out_dir: Path, command: str, config: object, histories: list[tuple[str, History]], files: list[LabFile]
-) -> None:
-    body = {
-        "command": command,
-        "unmask_version": __version__,
-        "config": asdict(config),  # type: ignore[call-overload]
-        "training": {name: {"steps": h.steps, "seconds": round(h.seconds, 1)} for name, h in histories},
-        "files": {"real": sum(f.label == "real" for f in files), "fake": sum(f.label == "fake" for f in files)},
-    }
-    (out_dir / "lab.json").write_text(json.dumps(body, indent=2) + "\n")
-
-
 def _finish(writer: LabWriter, command: str, config: object, histories: list[tuple[str, History]]) -> BenchResult:
     """The training curves, ``manifest.csv`` and ``lab.json`` of a bench whose files are all written."""
     curves = plot_curves(histories, writer.out_dir / "training_curves.png", f"unmask lab {command}")
     manifest = writer.write_manifest()
-    _summary(writer.out_dir, command, config, histories, writer.rows)
+    write_summary(writer.out_dir, command, config, histories, writer.rows)
     return BenchResult(writer.out_dir, manifest, curves, writer.rows, histories)
 
 

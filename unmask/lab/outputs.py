@@ -3,8 +3,9 @@
 Every picture and clip goes through :func:`unmask.provenance.sign.sign_file`, the same path as ``unmask sign``:
 the invisible watermark first, then a C2PA manifest over the marked bytes declaring how the picture was
 made, then an entry in the local ledger (and a receipt beside the file). Fakes declare
-``trainedAlgorithmicMedia`` (made whole by a model) or ``compositeWithTrainedAlgorithmicMedia`` (a
-model's face pasted into a real frame). The real halves of each pair go through the same steps, declared
+``trainedAlgorithmicMedia`` (made whole by a model), ``compositeWithTrainedAlgorithmicMedia`` (a
+model's face pasted into a real frame) or ``compositeSynthetic`` (a face blended with an altered copy
+of itself). The real halves of each pair go through the same steps, declared
 ``digitalCapture`` (they are camera frames, only scaled), so the real and fake pictures differ only in
 the mechanism: a detector cannot win by spotting the watermark's faint pixel pattern.
 
@@ -15,6 +16,7 @@ the mechanism: a detector cannot win by spotting the watermark's faint pixel pat
 from __future__ import annotations
 
 import csv
+import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
@@ -27,6 +29,7 @@ from unmask.lab.clips import write_clip
 from unmask.lab.swap import History
 from unmask.provenance.keys import init_keys
 from unmask.provenance.sign import sign_file
+from unmask.version import __version__
 
 MANIFEST = "manifest.csv"
 REGISTRANT = "unmask lab (benchmark forger)"
@@ -34,6 +37,7 @@ SOURCE_TYPES = {
     "real": "digitalCapture",
     "swap": "compositeWithTrainedAlgorithmicMedia",
     "generated": "trainedAlgorithmicMedia",
+    "blend": "compositeSynthetic",
 }
 
 
@@ -164,6 +168,22 @@ class LabWriter:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def write_summary(
+    out_dir: Path, command: str, config: object, histories: Sequence[tuple[str, History]], files: list[LabFile]
+) -> Path:
+    """``lab.json``: the command, unmask's version, the configuration, each model's training and the counts."""
+    body = {
+        "command": command,
+        "unmask_version": __version__,
+        "config": asdict(config),  # type: ignore[call-overload]
+        "training": {name: {"steps": h.steps, "seconds": round(h.seconds, 1)} for name, h in histories},
+        "files": {"real": sum(f.label == "real" for f in files), "fake": sum(f.label == "fake" for f in files)},
+    }
+    path = out_dir / "lab.json"
+    path.write_text(json.dumps(body, indent=2) + "\n")
+    return path
 
 
 def read_manifest(path: Path) -> list[dict[str, str]]:
