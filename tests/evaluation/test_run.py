@@ -60,7 +60,7 @@ def test_eval_scores_the_folder_lists_the_broken_file_and_writes_its_outputs(lab
     assert (overall["n_real"], overall["n_fake"]) == (3, 3)
     assert overall["auc"] == 1.0 and overall["eer"] == 0.0 and overall["fpr_real"] == 0.0
     assert overall["auc_ci"] == [1.0, 1.0] and overall["ece_ci"][0] <= overall["ece"] <= overall["ece_ci"][1]
-    assert "AUC (95 % CI)" in stderr and "1.000 [1.00, 1.00]" in stderr
+    assert "AUC [95 % CI]" in stderr and "1.000 [1.00, 1.00]" in stderr
     assert set(result["per_kind"]) == {"real", "gan", "upsampled"}
     assert (result["per_kind"]["gan"]["n_real"], result["per_kind"]["gan"]["n_fake"]) == (3, 1)
     assert result["per_kind"]["real"]["auc"] is None and result["per_kind"]["real"]["fpr_real"] == 0.0

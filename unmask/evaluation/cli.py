@@ -142,7 +142,7 @@ def _with_interval(value: float | None, interval: tuple[float, float] | None) ->
 
 def _metrics_table(title: str, groups: dict[str, Metrics]) -> Table:
     table = Table(title=title)
-    for column in ("group", "AUC (95 % CI)", "EER", "FPR real", "accuracy", "ECE (95 % CI)", "unsure", "real", "fake"):
+    for column in ("group", "AUC [95 % CI]", "EER", "FPR real", "accuracy", "ECE [95 % CI]", "unsure", "real", "fake"):
         table.add_column(column, justify="left" if column == "group" else "right", no_wrap=column != "group")
     for name, m in groups.items():
         table.add_row(
@@ -166,14 +166,14 @@ def _print_tables(result: EvalResult, console: Console) -> None:
     console.print(_metrics_table("per kind (fake kinds vs all reals of their media type)", result.per_kind))
     console.print(_metrics_table("per media type", result.per_media))
     signals = Table(title="per signal (on files it scored)")
-    for column in ("signal", "AUC (95 % CI)", "scored", "real", "fake"):
+    for column in ("signal", "AUC [95 % CI]", "scored", "real", "fake"):
         signals.add_column(column, justify="left" if column == "signal" else "right")
     for name, s in result.per_signal.items():
         signals.add_row(name, _with_interval(s.auc, s.auc_ci), str(s.n), str(s.n_real), str(s.n_fake))
     console.print(signals)
     if result.robustness is not None:
         robust = Table(title="robustness (verdict AUC on the same files)")
-        for column in ("transform", "media", "files", "AUC before", "AUC after", "drop (95 % CI)", "failed"):
+        for column in ("transform", "media", "files", "AUC before", "AUC after", "drop [95 % CI]", "failed"):
             robust.add_column(column, justify="left" if column in ("transform", "media") else "right")
         for r in result.robustness:
             drop = _with_interval(r.drop, r.drop_ci)

@@ -60,11 +60,11 @@ def held_out_pictures(folder: Path) -> list[Path]:
 
 def blended_pair(path: Path, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(picture, its self-blend, the blend mask as uint8) or ``None`` when no face is found or the picture
-    cannot be read."""
+    cannot be read (corrupt, or a decompression bomb)."""
     try:
         with Image.open(path) as image:
             rgb = np.asarray(image.convert("RGB"))
-    except OSError:
+    except (OSError, Image.DecompressionBombError):
         return None
     face = largest_face(rgb)
     if face is None:
@@ -101,7 +101,7 @@ def make_blend_bench(
             pair = blended_pair(source, rng)
             if pair is None:
                 skipped += 1
-                say(f"{source}: no face found, skipped")
+                say(f"{source}: unreadable or no face found, skipped")
                 continue
             real, fake, mask = pair
             name = f"{len(shown):04d}_{source.stem}.png"

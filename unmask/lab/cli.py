@@ -209,7 +209,7 @@ def blend_bench_command(
         sys.exit(EXIT_FAILED)
     click.echo(
         f"{bench.out_dir}: {bench.pairs} real + {bench.pairs} blended pictures, all C2PA-signed and in the ledger "
-        f"({bench.skipped} pictures without a face skipped); labels in {bench.manifest.name}, "
+        f"({bench.skipped} unreadable or faceless pictures skipped); labels in {bench.manifest.name}, "
         f"a check grid in {bench.grid.name}"
     )
 
