@@ -30,26 +30,57 @@ TINY_STEPS = 30
 """``--tiny``: a few steps and faces, for tests and smoke runs (seconds, not minutes)."""
 
 
-def _common(function: click.decorators.FC) -> click.decorators.FC:
-    options = [
-        click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path)),
-        click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same faces and weights."),
-        click.option("--steps", type=click.IntRange(min=1), default=None, help="Training steps (per model)."),
-        click.option("--minutes", type=float, default=5.0, show_default=True, help="Time cap per model."),
-        click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True),
-        click.option("--tiny", is_flag=True, help="Tiny configuration (tests, smoke runs): a few steps and faces."),
-        click.option("--ledger", default=None, help="Ledger database URL or path (default: the local ledger)."),
-        click.option(
-            "--keys",
-            "keys_dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=None,
-            help="Signing identity folder (default: <data dir>/c2pa; made if missing).",
-        ),
-    ]
+def _input_folder(flag: str, dest: str, text: str) -> Callable[[click.decorators.FC], click.decorators.FC]:
+    """The bench's input: always an existing *folder* (never a file: no user's photo can be a swap source)."""
+    return click.option(
+        flag, dest, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help=text
+    )
+
+
+def _options(
+    function: click.decorators.FC, options: list[Callable[[click.decorators.FC], click.decorators.FC]]
+) -> click.decorators.FC:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def _signed_output(function: click.decorators.FC) -> click.decorators.FC:
+    """Where the bench goes, its seed, and the ledger and signing identity every file is registered with."""
+    return _options(
+        function,
+        [
+            click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path)),
+            click.option(
+                "--seed", type=int, default=0, show_default=True, help="Same seed, same faces, weights and pixels."
+            ),
+            click.option("--ledger", default=None, help="Ledger database URL or path (default: the local ledger)."),
+            click.option(
+                "--keys",
+                "keys_dir",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=None,
+                help="Signing identity folder (default: <data dir>/c2pa; made if missing).",
+            ),
+        ],
+    )
+
+
+def _common(function: click.decorators.FC) -> click.decorators.FC:
+    """The signed-output options plus the training budget of the benches that train a model."""
+    return _signed_output(
+        _options(
+            function,
+            [
+                click.option("--steps", type=click.IntRange(min=1), default=None, help="Training steps (per model)."),
+                click.option("--minutes", type=float, default=5.0, show_default=True, help="Time cap per model."),
+                click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True),
+                click.option(
+                    "--tiny", is_flag=True, help="Tiny configuration (tests, smoke runs): a few steps and faces."
+                ),
+            ],
+        )
+    )
 
 
 @click.group("lab")
@@ -58,12 +89,10 @@ def lab_group() -> None:
 
 
 @lab_group.command("swap-bench")
-@click.option(
+@_input_folder(
     "--identities",
     "identities_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of benchmark identities: one video each, one sub-folder of pictures each, or NAME_NNN pictures.",
+    "Folder of benchmark identities: one video each, one sub-folder of pictures each, or NAME_NNN pictures.",
 )
 @click.option("--count", type=click.IntRange(min=2), default=2, show_default=True, help="Identities to train on.")
 @click.option("--faces", type=click.IntRange(min=4), default=80, show_default=True, help="Training faces per identity.")
@@ -122,13 +151,7 @@ def swap_bench_command(
 
 
 @lab_group.command("gan-bench")
-@click.option(
-    "--faces",
-    "faces_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of benchmark face pictures (searched recursively).",
-)
+@_input_folder("--faces", "faces_dir", "Folder of benchmark face pictures (searched recursively).")
 @click.option("--count", type=click.IntRange(min=16), default=400, show_default=True, help="Real faces to load.")
 @click.option("--samples", type=click.IntRange(min=1), default=40, show_default=True, help="Pictures of each kind.")
 @click.option("--out-size", type=click.IntRange(min=64, max=256), default=128, show_default=True)
@@ -166,24 +189,11 @@ def gan_bench_command(
 
 
 @lab_group.command("blend-bench")
-@click.option(
-    "--faces",
-    "faces_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="The folder face_blend trained on (train/real): only the pictures it held out are used.",
+@_input_folder(
+    "--faces", "faces_dir", "The folder face_blend trained on (train/real): only the pictures it held out are used."
 )
 @click.option("--count", type=click.IntRange(min=1), default=150, show_default=True, help="Real/blend pairs.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same pictures and blends.")
-@click.option("--ledger", default=None, help="Ledger database URL or path (default: the local ledger).")
-@click.option(
-    "--keys",
-    "keys_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Signing identity folder (default: <data dir>/c2pa; made if missing).",
-)
+@_signed_output
 def blend_bench_command(
     faces_dir: Path, count: int, out_dir: Path, seed: int, ledger: str | None, keys_dir: Path | None
 ) -> None:
