@@ -20,12 +20,30 @@ from scipy.stats import rankdata
 
 def auc(labels: Sequence[int], scores: Sequence[float]) -> float | None:
     """Area under the ROC curve, 1 = fake always scored above real; ``None`` without both classes."""
-    y, s = np.asarray(labels), np.asarray(scores, dtype=float)
-    positives, negatives = int(y.sum()), int(len(y) - y.sum())
-    if positives == 0 or negatives == 0:
+    y = np.asarray(labels)
+    if not _both_classes(y):
         return None
-    ranks = rankdata(s)
-    return float((ranks[y == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+    return float(auc_of_rows(y, np.asarray(scores, dtype=float), _every_row(len(y)))[0])
+
+
+def auc_of_rows(labels: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """:func:`auc` of every row of indices in ``rows`` at once (each row must hold both classes): the
+    Mann-Whitney statistic from the ranks of each row's scores, ties sharing their mean rank."""
+    y, ranks = labels[rows], rankdata(scores[rows], axis=1)
+    positives = y.sum(axis=1)
+    negatives = y.shape[1] - positives
+    return np.asarray(
+        (np.where(y == 1, ranks, 0).sum(axis=1) - positives * (positives + 1) / 2) / (positives * negatives)
+    )
+
+
+def _both_classes(labels: np.ndarray) -> bool:
+    return bool(len(labels)) and 0 < int(labels.sum()) < len(labels)
+
+
+def _every_row(n: int) -> np.ndarray:
+    """The indices of a whole set as one row: the batched metrics applied to the set itself."""
+    return np.arange(n)[None, :]
 
 
 def eer(labels: Sequence[int], scores: Sequence[float]) -> float | None:
@@ -71,12 +89,16 @@ def ece(labels: Sequence[int], probabilities: Sequence[float], bins: int = 10) -
     y, p = np.asarray(labels, dtype=float), np.asarray(probabilities, dtype=float)
     if len(y) == 0:
         return None
+    return float(ece_of_rows(y, p, _every_row(len(y)), bins)[0])
+
+
+def ece_of_rows(labels: np.ndarray, probabilities: np.ndarray, rows: np.ndarray, bins: int = 10) -> np.ndarray:
+    """:func:`ece` of every row of indices in ``rows`` at once: per bin, |sum of labels - sum of
+    probabilities| is the bin's count times its gap, so the ECE is their sum over the row's length."""
+    y, p = labels[rows].astype(float), probabilities[rows]
     index = np.minimum((p * bins).astype(int), bins - 1)
-    gap = 0.0
-    for b in np.unique(index):
-        inside = index == b
-        gap += inside.sum() * abs(y[inside].mean() - p[inside].mean())
-    return float(gap / len(y))
+    gaps = sum(np.abs(np.where(index == b, y - p, 0.0).sum(axis=1)) for b in range(bins))
+    return np.asarray(gaps / rows.shape[1])
 
 
 def flagged(probabilities: Sequence[float], threshold: float) -> np.ndarray:
@@ -132,30 +154,11 @@ def percentile_interval(values: np.ndarray, level: float = LEVEL) -> Interval:
     return float(low), float(high)
 
 
-def auc_of_rows(labels: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """:func:`auc` of every row of indices in ``rows`` at once (each row must hold both classes)."""
-    y, ranks = labels[rows], rankdata(scores[rows], axis=1)
-    positives = y.sum(axis=1)
-    negatives = y.shape[1] - positives
-    return np.asarray(
-        (np.where(y == 1, ranks, 0).sum(axis=1) - positives * (positives + 1) / 2) / (positives * negatives)
-    )
-
-
-def ece_of_rows(labels: np.ndarray, probabilities: np.ndarray, rows: np.ndarray, bins: int = 10) -> np.ndarray:
-    """:func:`ece` of every row of indices in ``rows`` at once: per bin, |sum of labels - sum of
-    probabilities| is the bin's count times its gap, so the ECE is their sum over the row's length."""
-    y, p = labels[rows].astype(float), probabilities[rows]
-    index = np.minimum((p * bins).astype(int), bins - 1)
-    gaps = sum(np.abs(np.where(index == b, y - p, 0.0).sum(axis=1)) for b in range(bins))
-    return np.asarray(gaps / rows.shape[1])
-
-
 def auc_interval(labels: Sequence[int], scores: Sequence[float]) -> Interval | None:
     """Bootstrap interval of :func:`auc`; ``None`` without both classes."""
-    if auc(labels, scores) is None:
-        return None
     y, s = np.asarray(labels), np.asarray(scores, dtype=float)
+    if not _both_classes(y):
+        return None
     return percentile_interval(auc_of_rows(y, s, class_resamples(labels)))
 
 
@@ -171,8 +174,8 @@ def ece_interval(labels: Sequence[int], probabilities: Sequence[float]) -> Inter
 def auc_drop_interval(labels: Sequence[int], before: Sequence[float], after: Sequence[float]) -> Interval | None:
     """Bootstrap interval of ``auc(before) - auc(after)`` on the same files, drawn together (paired), so
     what the two scans of a file share does not widen it; ``None`` without both classes."""
-    if auc(labels, before) is None:
-        return None
     y, b, a = np.asarray(labels), np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    if not _both_classes(y):
+        return None
     rows = class_resamples(labels)
     return percentile_interval(auc_of_rows(y, b, rows) - auc_of_rows(y, a, rows))
