@@ -201,22 +201,16 @@ def blend_bench_command(
     pastes the face-blend detector finds only partly, for the fuser to learn that range from."""
     from unmask.lab.blends import BlendBenchConfig, make_blend_bench
 
-    columns = (TextColumn("blending and signing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    try:
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("pairs", total=count)
-            bench = make_blend_bench(
-                faces_dir,
-                out_dir,
-                BlendBenchConfig(count, seed),
-                keys_directory=keys_dir,
-                ledger=ledger,
-                say=_say,
-                on_pair=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    except UnmaskError as error:
-        click.echo(click.style(str(error), fg="magenta"), err=True)
-        sys.exit(EXIT_FAILED)
+    with _progress("blending and signing") as on_pair:
+        bench = make_blend_bench(
+            faces_dir,
+            out_dir,
+            BlendBenchConfig(count, seed),
+            keys_directory=keys_dir,
+            ledger=ledger,
+            say=_say,
+            on_pair=on_pair,
+        )
     click.echo(
         f"{bench.out_dir}: {bench.pairs} real + {bench.pairs} blended pictures, all C2PA-signed and in the ledger "
         f"({bench.skipped} unreadable or faceless pictures skipped); labels in {bench.manifest.name}, "
@@ -230,24 +224,25 @@ def _say(line: str) -> None:
 
 @contextmanager
 def _running(threads: int, title: str) -> Iterator[Callable[[int, int], None]]:
-    """Torch on ``threads`` CPU threads; a lab failure becomes one line and exit code 1."""
+    """Torch on ``threads`` CPU threads, with a training progress bar; see :func:`_progress`."""
     import torch
 
     torch.set_num_threads(threads)
     _say(title)
-    bar = Progress(
-        TextColumn("training"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("steps (or until the --minutes cap)"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = bar.add_task("training", total=None)
+    with _progress("training", "steps (or until the --minutes cap)") as on_step:
+        yield on_step
 
-    def on_step(step: int, total: int) -> None:
-        bar.update(task, completed=step, total=total)  # a second model (gan-bench) starts again at step 1
+
+@contextmanager
+def _progress(title: str, unit: str = "") -> Iterator[Callable[[int, int], None]]:
+    """A transient progress bar on stderr, advanced by the yielded ``on_step(done, total)`` (a second model
+    of gan-bench starts again at step 1); a lab failure inside becomes one line and exit code 1."""
+    columns = [TextColumn(title), BarColumn(), MofNCompleteColumn(), *([TextColumn(unit)] if unit else [])]
+    bar = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    task = bar.add_task(title, total=None)
+
+    def on_step(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
 
     try:
         with bar:
