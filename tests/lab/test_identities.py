@@ -9,7 +9,14 @@ import pytest
 from PIL import Image
 
 from unmask import samples
-from unmask.lab.identities import LabError, find_identities, largest_identities, load_faces, scaled
+from unmask.lab.identities import (
+    LabError,
+    find_identities,
+    largest_identities,
+    load_faces,
+    read_picture,
+    scaled,
+)
 
 from .conftest import write_identities
 
@@ -82,3 +89,15 @@ def test_a_broken_picture_is_reported_and_skipped(tmp_path: Path) -> None:
     faces = load_faces(identity, 10, 64, np.random.default_rng(0), on_skip=skipped.append)
     assert len(faces) == 6
     assert len(skipped) == 1 and skipped[0].startswith(f"{tmp_path / 'ann' / 'frame_99.png'}: not a readable picture")
+
+
+def test_a_decompression_bomb_is_reported_and_skipped(tmp_path: Path) -> None:
+    write_identities(tmp_path, ("ann",))
+    bomb = tmp_path / "ann" / "frame_98.png"
+    Image.new("1", (20_000, 20_000)).save(bomb)  # 400 MP of zeros compresses to ~100 kB
+    with pytest.raises(LabError, match="not a readable picture") as caught:
+        read_picture(bomb)
+    assert str(caught.value).startswith(f"{bomb}: ") and "\n" not in str(caught.value)
+    skipped: list[str] = []
+    faces = load_faces(find_identities(tmp_path)[0], 10, 64, np.random.default_rng(0), on_skip=skipped.append)
+    assert len(faces) == 6 and skipped == [str(caught.value)]

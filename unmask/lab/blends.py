@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from unmask.lab.identities import LabError
+from unmask.lab.identities import LabError, read_picture
 from unmask.lab.outputs import LabWriter, write_summary
 from unmask.models.faceset import holdout_mask, image_files, largest_face
 from unmask.models.synthesis import self_blend
@@ -62,9 +62,8 @@ def blended_pair(path: Path, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     """(picture, its self-blend, the blend mask as uint8) or ``None`` when no face is found or the picture
     cannot be read (corrupt, or a decompression bomb)."""
     try:
-        with Image.open(path) as image:
-            rgb = np.asarray(image.convert("RGB"))
-    except (OSError, Image.DecompressionBombError):
+        rgb = read_picture(path)
+    except LabError:
         return None
     face = largest_face(rgb)
     if face is None:

@@ -115,11 +115,12 @@ def scaled(rgb: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
-def _read_picture(path: Path) -> np.ndarray:
+def read_picture(path: Path) -> np.ndarray:
+    """The picture as RGB, turned upright by its EXIF orientation; a one-line :class:`LabError` if unreadable."""
     try:
         with Image.open(path) as opened:
             return np.asarray(ImageOps.exif_transpose(opened).convert("RGB"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise LabError(f"{path}: not a readable picture ({exc})") from exc
 
 
@@ -157,7 +158,7 @@ def _frames(
         return
     for i in rng.permutation(len(identity.sources)):
         try:
-            yield identity.sources[int(i)], 0, _read_picture(identity.sources[int(i)])
+            yield identity.sources[int(i)], 0, read_picture(identity.sources[int(i)])
         except LabError as error:  # one broken picture must not end the run: say so and go on
             on_skip(str(error))
 
