@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
 from unmask.lab.identities import FaceSample, find_identities, load_faces
-from unmask.lab.paste import face_mask, match_colour, paste_face
+from unmask.lab.paste import blend_in, face_mask, match_colour, paste_face
 
 from .conftest import write_identities
 
@@ -51,3 +52,19 @@ def test_colour_correction_matches_the_targets_statistics() -> None:
     mask = np.full((32, 32), 255, np.uint8)
     corrected = match_colour(source, target, mask)
     assert abs(corrected.mean() - target.mean()) < 6 < abs(source.mean() - target.mean())
+
+
+def test_a_feathered_blend_fades_in_inside_the_outline(two: tuple[FaceSample, FaceSample]) -> None:
+    """The alpha mask is soft at the edge, zero outside the outline, and the truth about what changed."""
+    target, donor = two
+    size = donor.crop.shape[0]
+    inverse = cv2.invertAffineTransform(target.matrix)
+    height, width = target.frame.shape[:2]
+    warped = cv2.warpAffine(donor.crop, inverse, (width, height), borderMode=cv2.BORDER_REFLECT)
+    covered = cv2.warpAffine(np.full((size, size), 255, np.uint8), inverse, (width, height))
+    hard = blend_in(target.frame, target.face, warped, covered)
+    soft = blend_in(target.frame, target.face, warped, covered, feather=6)
+    edge = (soft.mask > 0) & (soft.mask < 255)
+    assert edge.sum() > 0.1 * (soft.mask > 0).sum() and not (soft.mask.astype(bool) & ~hard.mask.astype(bool)).any()
+    changed = np.abs(soft.image.astype(int) - target.frame).max(axis=2) > 1
+    assert changed.sum() > 0.3 * (soft.mask > 0).sum() and not (changed & (soft.mask == 0)).any()

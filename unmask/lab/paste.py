@@ -8,10 +8,11 @@ Steps, as in Deepfakes/faceswap and DeepFaceLab's merger:
 3. colour correction: match the swapped face's Lab mean and spread inside the mask to the target's
    (Reinhard et al. 2001), so the skin tone is the target's;
 4. seamless blending (Poisson image editing, Perez et al. 2003, ``cv2.seamlessClone``), which removes
-   the seam by matching gradients at the mask border.
+   the seam by matching gradients at the mask border; or, in :func:`blend_in`, an alpha blend with a
+   feathered mask.
 
 The returned mask is the ground truth of the benchmark: every pixel that differs from the target frame
-lies inside it (seamless cloning changes pixels only inside its mask).
+lies inside it (seamless cloning changes pixels only inside its mask; a feathered mask is its own alpha).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ MASK_SHRINK = 0.92
 
 @dataclass(frozen=True)
 class Pasted:
-    """The composite frame and the mask (uint8, 255 = replaced) of the pixels it replaced."""
+    """The composite frame and the mask (uint8, 255 = replaced, between = partly) of the pixels it replaced."""
 
     image: np.ndarray
     mask: np.ndarray
@@ -66,11 +67,31 @@ def paste_face(frame: np.ndarray, face: Face, matrix: np.ndarray, swapped: np.nd
     inverse = cv2.invertAffineTransform(matrix)
     warped = cv2.warpAffine(swapped, inverse, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
     covered = cv2.warpAffine(np.full((size, size), 255, np.uint8), inverse, (width, height), flags=cv2.INTER_NEAREST)
-    mask = face_mask(face, frame.shape) & cv2.erode(covered, np.ones((5, 5), np.uint8))
+    return blend_in(frame, face, warped, covered)
+
+
+def blend_in(
+    frame: np.ndarray,
+    face: Face,
+    warped: np.ndarray,
+    covered: np.ndarray,
+    *,
+    shrink: float = MASK_SHRINK,
+    feather: int = 0,
+) -> Pasted:
+    """Blend ``warped`` (a new face already in ``frame``'s geometry, valid where ``covered`` > 0) over ``face``.
+
+    ``feather`` 0 is Poisson cloning (FaceSwap's choice); a positive ``feather`` is the alpha blend with a
+    blurred mask that DeepFaceLab's merger uses: the mask is eroded, then blurred over ``feather`` px, so the
+    soft edge still lies inside the outline. The returned mask is then that alpha (255 = fully replaced).
+    """
+    mask = face_mask(face, frame.shape, shrink) & cv2.erode(covered, np.ones((5, 5), np.uint8))
     mask[:2, :], mask[-2:, :], mask[:, :2], mask[:, -2:] = 0, 0, 0, 0  # Poisson needs a border around the mask
     if mask.sum() == 0:
         return Pasted(frame.copy(), mask)
     corrected = match_colour(warped, frame, mask)
+    if feather > 0:
+        return _feathered(frame, corrected, mask, feather)
     x, y, w, h = cv2.boundingRect(mask)
     centre = (x + w // 2, y + h // 2)
     # a copy: seamlessClone overwrites the mask it is given
@@ -79,3 +100,11 @@ def paste_face(frame: np.ndarray, face: Face, matrix: np.ndarray, swapped: np.nd
     # the truth about which pixels were replaced
     image = np.where(mask[..., None] > 0, blended, frame)
     return Pasted(image, mask)
+
+
+def _feathered(frame: np.ndarray, face: np.ndarray, mask: np.ndarray, feather: int) -> Pasted:
+    core = cv2.erode(mask, np.ones((feather + 1, feather + 1), np.uint8))
+    alpha = cv2.GaussianBlur(core.astype(np.float32) / 255, (2 * feather + 1, 2 * feather + 1), 0)
+    alpha[mask == 0] = 0.0
+    image = alpha[..., None] * face + (1 - alpha[..., None]) * frame
+    return Pasted(np.round(image).astype(np.uint8), np.round(alpha * 255).astype(np.uint8))
