@@ -3,6 +3,7 @@ re-tinted), a signing identity and a ledger in temp dirs, and one tiny swap-benc
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,12 @@ def identity_frames(index: int) -> list[np.ndarray]:
             frame = np.ascontiguousarray(frame[:, ::-1] * np.array([0.8, 0.95, 1.15])).clip(0, 255).astype(np.uint8)
         frames.append(frame)
     return frames
+
+
+def held_out_names(held_out: bool, count: int) -> list[str]:
+    """File names that face_blend's split holds out (or keeps for training): 10 % by a hash of the path."""
+    names = (f"face_{i:04d}.png" for i in range(100_000))
+    return [n for n in names if (zlib.crc32(n.encode()) % 1000 < 100) == held_out][:count]
 
 
 def write_identities(folder: Path, names: tuple[str, ...] = ("ann", "bea")) -> Path:

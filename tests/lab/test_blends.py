@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +16,7 @@ from unmask.lab.identities import LabError
 from unmask.lab.outputs import read_manifest
 from unmask.provenance.verify import verify_file
 
-from .conftest import identity_frames
-
-
-def _names(held_out: bool, count: int) -> list[str]:
-    """File names that face_blend's split holds out (or keeps for training): 10 % by a hash of the path."""
-    names = (f"face_{i:04d}.png" for i in range(100_000))
-    return [n for n in names if (zlib.crc32(n.encode()) % 1000 < 100) == held_out][:count]
+from .conftest import held_out_names, identity_frames
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +24,13 @@ def faces(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three pictures face_blend held out and two it trained on, all of the made-up astronaut."""
     folder = tmp_path_factory.mktemp("faces")
     frames = identity_frames(0)
-    for i, name in enumerate(_names(True, 3) + _names(False, 2)):
+    for i, name in enumerate(held_out_names(True, 3) + held_out_names(False, 2)):
         Image.fromarray(frames[i]).save(folder / name)
     return folder
 
 
 def test_only_the_pictures_face_blend_held_out_are_candidates(faces: Path) -> None:
-    assert sorted(p.name for p in held_out_pictures(faces)) == sorted(_names(True, 3))
+    assert sorted(p.name for p in held_out_pictures(faces)) == sorted(held_out_names(True, 3))
 
 
 def test_pairs_differ_inside_the_mask_and_are_signed(faces: Path, tmp_path: Path) -> None:
@@ -45,7 +38,7 @@ def test_pairs_differ_inside_the_mask_and_are_signed(faces: Path, tmp_path: Path
     bench = make_blend_bench(faces, tmp_path / "out", BlendBenchConfig(2, seed=4), keys_directory=keys, ledger=ledger)
     rows = read_manifest(bench.manifest)
     assert bench.pairs == 2 and sorted(r["kind"] for r in rows) == ["lab_real"] * 2 + ["lab_selfblend"] * 2
-    assert {r["source"] for r in rows} <= set(_names(True, 3))
+    assert {r["source"] for r in rows} <= set(held_out_names(True, 3))
     reals = {r["relpath"]: r for r in rows if r["label"] == "real"}
     for fake in (r for r in rows if r["label"] == "fake"):
         real = reals[fake["pair"]]

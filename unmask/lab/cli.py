@@ -1,4 +1,4 @@
-"""``unmask lab swap-bench``, ``gan-bench`` and ``blend-bench``: labelled, watermarked benchmark fakes.
+"""``unmask lab swap-bench``, ``gan-bench``, ``blend-bench``, ``warp-bench``: labelled, watermarked benchmark fakes.
 
 All take a *folder* of benchmark faces (the training data, e.g. ``../shared/data/train/videos_real``),
 never a single photo or video: there is deliberately no way to swap a face in a file a user names.
@@ -215,6 +215,37 @@ def blend_bench_command(
         f"{bench.out_dir}: {bench.pairs} real + {bench.pairs} blended pictures, all C2PA-signed and in the ledger "
         f"({bench.skipped} unreadable or faceless pictures skipped); labels in {bench.manifest.name}, "
         f"a check grid in {bench.grid.name}"
+    )
+
+
+@lab_group.command("warp-bench")
+@_input_folder(
+    "--faces", "faces_dir", "The folder face_blend trained on (train/real): only the pictures it held out are used."
+)
+@click.option("--count", type=click.IntRange(min=2), default=150, show_default=True, help="Real/swap pairs.")
+@_signed_output
+def warp_bench_command(
+    faces_dir: Path, count: int, out_dir: Path, seed: int, ledger: str | None, keys_dir: Path | None
+) -> None:
+    """Pictures of real faces with another held-out picture's face warped onto their landmarks and blended in
+    (the graphics face swap, no learning), beside the untouched pictures: swaps of photographic faces at the
+    picture's own resolution, to measure detectors on."""
+    from unmask.lab.warps import WarpBenchConfig, make_warp_bench
+
+    with _progress("finding faces, warping and signing") as on_pair:
+        bench = make_warp_bench(
+            faces_dir,
+            out_dir,
+            WarpBenchConfig(count, seed),
+            keys_directory=keys_dir,
+            ledger=ledger,
+            say=_say,
+            on_pair=on_pair,
+        )
+    click.echo(
+        f"{bench.out_dir}: {bench.pairs} real + {bench.pairs} warp-swapped pictures, all C2PA-signed and in the "
+        f"ledger ({bench.skipped} unreadable, faceless or tiny-faced pictures skipped); labels in "
+        f"{bench.manifest.name}, a check grid in {bench.grid.name}"
     )
 
 

@@ -5,7 +5,7 @@ the invisible watermark first, then a C2PA manifest over the marked bytes declar
 made, then an entry in the local ledger (and a receipt beside the file). Fakes declare
 ``trainedAlgorithmicMedia`` (made whole by a model), ``compositeWithTrainedAlgorithmicMedia`` (a
 model's face pasted into a real frame) or ``compositeSynthetic`` (a face blended with an altered copy
-of itself). The real halves of each pair go through the same steps, declared
+of itself, or another photo's face warped onto it). The real halves of each pair go through the same steps, declared
 ``digitalCapture`` (they are camera frames, only scaled), so the real and fake pictures differ only in
 the mechanism: a detector cannot win by spotting the watermark's faint pixel pattern.
 
