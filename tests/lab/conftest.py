@@ -14,6 +14,7 @@ from PIL import Image
 from unmask import samples
 from unmask.lab.make import BenchResult, SwapBenchConfig, make_swap_bench
 from unmask.lab.swap import TrainConfig
+from unmask.provenance.verify import verify_file
 
 FRAMES = 6
 
@@ -63,3 +64,26 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
     )
     bench = make_swap_bench(identities, root / "out", config, keys_directory=keys, ledger=str(ledger))
     return Lab(identities, keys, ledger, bench)
+
+
+def check_composite_pairs(
+    out_dir: Path, rows: list[dict[str, str]], ledger: str, keys: Path
+) -> list[tuple[dict, dict]]:
+    """Each fake picture differs from its real half inside its mask (outside, only the two watermarks
+    differ), covers 1-60 % of the picture, and is signed as a composite with a synthetic element, found
+    by its watermark in the ledger. Returns the (real, fake) rows for the caller's own checks."""
+    reals = {r["relpath"]: r for r in rows if r["label"] == "real"}
+    pairs = []
+    for fake in (r for r in rows if r["label"] == "fake"):
+        real = reals[fake["pair"]]
+        before = np.asarray(Image.open(out_dir / real["relpath"]).convert("RGB")).astype(int)
+        after = np.asarray(Image.open(out_dir / fake["relpath"]).convert("RGB")).astype(int)
+        mask = np.asarray(Image.open(out_dir / fake["mask"])) > 0
+        difference = np.abs(after - before).mean(axis=2)
+        assert 0.01 < mask.mean() < 0.6 and difference[mask].mean() > 4 * difference[~mask].mean()
+        report = verify_file(out_dir / fake["relpath"], ledger=ledger, keys_directory=keys)
+        assert report.c2pa.state == "trusted" and report.c2pa.source_types == ["compositeSynthetic"]
+        assert report.watermark.found and report.ledger.matches
+        pairs.append((real, fake))
+    assert (out_dir / "lab.json").is_file()
+    return pairs

@@ -21,7 +21,7 @@ PACKAGE = Path(unmask.__file__).parent
 
 def test_lab_commands_take_only_folders() -> None:
     """No lab command accepts a single file: a user's photo or video cannot be a swap source or target."""
-    assert set(lab_group.commands) == {"swap-bench", "gan-bench", "blend-bench", "warp-bench"}
+    assert set(lab_group.commands) == {"swap-bench", "gan-bench", "blend-bench", "warp-bench", "warp-clips"}
     for command in lab_group.commands.values():
         assert not [p for p in command.params if isinstance(p, click.Argument)]
         for param in command.params:

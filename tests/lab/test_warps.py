@@ -25,9 +25,8 @@ from unmask.lab.warps import (
     warp_mesh,
 )
 from unmask.models.faceset import largest_face
-from unmask.provenance.verify import verify_file
 
-from .conftest import held_out_names
+from .conftest import check_composite_pairs, held_out_names
 
 
 @pytest.fixture(scope="module")
@@ -105,20 +104,10 @@ def test_pairs_differ_inside_the_mask_are_signed_and_skip_bad_pictures(faces: Pa
     assert all("\n" not in line and line.startswith(str(faces)) for line in said)
     assert sorted(r["kind"] for r in rows) == ["lab_real"] * 4 + ["lab_warpswap"] * 4
     assert {r["source"] for r in rows if r["label"] == "real"} == set(held_out_names(True, 4))
-    reals = {r["relpath"]: r for r in rows if r["label"] == "real"}
-    for fake in (r for r in rows if r["label"] == "fake"):
-        real = reals[fake["pair"]]
+    for real, fake in check_composite_pairs(bench.out_dir, rows, ledger, keys):
         target, donor = fake["source"].split(" with the face of ")
         assert target == real["source"] and donor != target
-        before = np.asarray(Image.open(bench.out_dir / real["relpath"]).convert("RGB")).astype(int)
-        after = np.asarray(Image.open(bench.out_dir / fake["relpath"]).convert("RGB")).astype(int)
-        mask = np.asarray(Image.open(bench.out_dir / fake["mask"])) > 0
-        difference = np.abs(after - before).mean(axis=2)  # outside the mask: only the two watermarks differ
-        assert 0.02 < mask.mean() < 0.6 and difference[mask].mean() > 4 * difference[~mask].mean()
-        report = verify_file(bench.out_dir / fake["relpath"], ledger=ledger, keys_directory=keys)
-        assert report.c2pa.state == "trusted" and report.c2pa.source_types == ["compositeSynthetic"]
-        assert report.watermark.found and report.ledger.matches
-    assert (bench.out_dir / "check_grid.png").is_file() and (bench.out_dir / "lab.json").is_file()
+    assert (bench.out_dir / "check_grid.png").is_file()
 
 
 def test_the_cli_writes_a_bench_and_an_empty_folder_is_one_line_and_exit_1(faces: Path, tmp_path: Path) -> None:

@@ -106,18 +106,15 @@ def make_blend_bench(
             name = f"{len(shown):04d}_{source.stem}.png"
             real_rel, fake_rel = f"real/{name}", f"fake/selfblend/{name}"
             who, origin = source.stem, str(source.relative_to(faces_dir))
-            writer.write(
-                real, real_rel, label="real", kind="lab_real", origin="real", identity=who, source=origin, pair=fake_rel
-            )
-            writer.write(
+            writer.write_pair(
+                real,
                 fake,
+                real_rel,
                 fake_rel,
-                label="fake",
                 kind="lab_selfblend",
                 origin="blend",
                 identity=who,
                 source=origin,
-                pair=real_rel,
                 mask=mask,
             )
             shown.append((real, fake))

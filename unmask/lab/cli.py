@@ -1,4 +1,4 @@
-"""``unmask lab swap-bench``, ``gan-bench``, ``blend-bench``, ``warp-bench``: labelled, watermarked benchmark fakes.
+"""``unmask lab`` swap-bench, gan-bench, blend-bench, warp-bench and warp-clips: labelled, signed benchmark fakes.
 
 All take a *folder* of benchmark faces (the training data, e.g. ``../shared/data/train/videos_real``),
 never a single photo or video: there is deliberately no way to swap a face in a file a user names.
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from rich.console import Console
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 EXIT_FAILED = 1
 TINY_STEPS = 30
 """``--tiny``: a few steps and faces, for tests and smoke runs (seconds, not minutes)."""
+Bench = TypeVar("Bench")
 
 
 def _input_folder(flag: str, dest: str, text: str) -> Callable[[click.decorators.FC], click.decorators.FC]:
@@ -201,16 +202,9 @@ def blend_bench_command(
     pastes the face-blend detector finds only partly, for the fuser to learn that range from."""
     from unmask.lab.blends import BlendBenchConfig, make_blend_bench
 
-    with _progress("blending and signing") as on_pair:
-        bench = make_blend_bench(
-            faces_dir,
-            out_dir,
-            BlendBenchConfig(count, seed),
-            keys_directory=keys_dir,
-            ledger=ledger,
-            say=_say,
-            on_pair=on_pair,
-        )
+    bench = _untrained(
+        "blending and signing", make_blend_bench, faces_dir, out_dir, BlendBenchConfig(count, seed), keys_dir, ledger
+    )
     click.echo(
         f"{bench.out_dir}: {bench.pairs} real + {bench.pairs} blended pictures, all C2PA-signed and in the ledger "
         f"({bench.skipped} unreadable or faceless pictures skipped); labels in {bench.manifest.name}, "
@@ -232,21 +226,70 @@ def warp_bench_command(
     picture's own resolution, to measure detectors on."""
     from unmask.lab.warps import WarpBenchConfig, make_warp_bench
 
-    with _progress("finding faces, warping and signing") as on_pair:
-        bench = make_warp_bench(
-            faces_dir,
-            out_dir,
-            WarpBenchConfig(count, seed),
-            keys_directory=keys_dir,
-            ledger=ledger,
-            say=_say,
-            on_pair=on_pair,
-        )
+    bench = _untrained(
+        "finding faces, warping and signing",
+        make_warp_bench,
+        faces_dir,
+        out_dir,
+        WarpBenchConfig(count, seed),
+        keys_dir,
+        ledger,
+    )
     click.echo(
         f"{bench.out_dir}: {bench.pairs} real + {bench.pairs} warp-swapped pictures, all C2PA-signed and in the "
         f"ledger ({bench.skipped} unreadable, faceless or tiny-faced pictures skipped); labels in "
         f"{bench.manifest.name}, a check grid in {bench.grid.name}"
     )
+
+
+@lab_group.command("warp-clips")
+@_input_folder("--identities", "identities_dir", "Folder of benchmark videos (each video is one identity).")
+@click.option("--count", type=click.IntRange(min=2), default=7, show_default=True, help="Videos taking part.")
+@click.option("--clips", type=click.IntRange(min=1), default=4, show_default=True, help="Clip pairs per video.")
+@click.option("--clip-seconds", type=click.FloatRange(min=0.2, max=10.0), default=2.0, show_default=True)
+@_signed_output
+def warp_clips_command(
+    identities_dir: Path,
+    count: int,
+    clips: int,
+    clip_seconds: float,
+    out_dir: Path,
+    seed: int,
+    ledger: str | None,
+    keys_dir: Path | None,
+) -> None:
+    """Stretches of benchmark videos with the next identity's face warped in frame by frame (the graphics
+    swap of warp-bench, as FaceForensics++ made its FaceSwap videos), beside the untouched stretches."""
+    from unmask.lab.warp_clips import WarpClipsConfig, make_warp_clips
+
+    bench = _untrained(
+        "warping clips and signing",
+        make_warp_clips,
+        identities_dir,
+        out_dir,
+        WarpClipsConfig(count, clips, clip_seconds, seed),
+        keys_dir,
+        ledger,
+    )
+    click.echo(
+        f"{bench.out_dir}: {bench.pairs} real + {bench.pairs} warp-swapped clips ({bench.swapped} of "
+        f"{bench.frames} frames swapped), all C2PA-signed and in the ledger; labels in {bench.manifest.name}"
+    )
+
+
+def _untrained(
+    title: str,
+    make: Callable[..., Bench],
+    folder: Path,
+    out_dir: Path,
+    config: object,
+    keys: Path | None,
+    ledger: str | None,
+) -> Bench:
+    """Run a bench that trains no model (``make_blend_bench``, ``make_warp_bench``, ``make_warp_clips``) under a
+    progress bar of the pairs it writes."""
+    with _progress(title) as on_pair:
+        return make(folder, out_dir, config, keys_directory=keys, ledger=ledger, say=_say, on_pair=on_pair)
 
 
 def _say(line: str) -> None:

@@ -158,24 +158,7 @@ def _write_clip_pairs(
         say(f"{clip.identity} clip {i}: {swapped} of {len(frames)} frames swapped")
         real = f"real/{clip.identity}_clip{i:02d}.mp4"
         fake = f"fake/faceswap/{clip.identity}_as_{donor}_clip{i:02d}.mp4"
-        source = f"{clip.source.name}#frames={clip.first_frame}-{clip.first_frame + len(frames) - 1}"
-        halves = (
-            (clip.frames, real, fake, "real", "lab_real", "real"),
-            (frames, fake, real, "fake", "lab_faceswap", "swap"),
-        )
-        for pixels, relpath, pair, label, kind, origin in halves:
-            writer.write_clip(
-                pixels,
-                clip.fps,
-                clip.audio,
-                relpath,
-                label=label,
-                kind=kind,
-                origin=origin,
-                identity=clip.identity,
-                source=source,
-                pair=pair,
-            )
+        writer.write_clip_pair(clip.frames, frames, clip, real, fake, kind="lab_faceswap", origin="swap")
 
 
 def _write_pair(writer: LabWriter, target: FaceSample, face: np.ndarray, donor: str, i: int) -> None:
@@ -184,19 +167,15 @@ def _write_pair(writer: LabWriter, target: FaceSample, face: np.ndarray, donor: 
     source = f"{target.source.name}#frame={target.frame_index}" if video else target.source.name
     real = f"real/{target.identity}_{i:03d}.png"
     fake = f"fake/faceswap/{target.identity}_as_{donor}_{i:03d}.png"
-    who = target.identity
-    writer.write(
-        target.frame, real, label="real", kind="lab_real", origin="real", identity=who, source=source, pair=fake
-    )
-    writer.write(
+    writer.write_pair(
+        target.frame,
         pasted.image,
+        real,
         fake,
-        label="fake",
         kind="lab_faceswap",
         origin="swap",
-        identity=who,
+        identity=target.identity,
         source=source,
-        pair=real,
         mask=pasted.mask,
     )
 

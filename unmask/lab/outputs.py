@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from unmask.lab.clips import write_clip
+from unmask.lab.clips import Clip, write_clip
 from unmask.lab.swap import History
 from unmask.provenance.keys import init_keys
 from unmask.provenance.sign import sign_file
@@ -112,6 +112,71 @@ class LabWriter:
         """Watermark (every frame), sign and register a clip as ``out_dir/relpath`` (MP4 with its sound)."""
         unsigned = write_clip(Path(self._scratch.name) / Path(relpath).name, frames, fps, audio)
         return self._sign(unsigned, relpath, label, kind, origin, identity, source, pair, "")
+
+    def write_pair(
+        self,
+        real: np.ndarray,
+        fake: np.ndarray,
+        real_rel: str,
+        fake_rel: str,
+        *,
+        kind: str,
+        origin: str,
+        identity: str,
+        source: str,
+        fake_source: str = "",
+        mask: np.ndarray | None = None,
+    ) -> None:
+        """A real picture and its fake, each naming the other as its pair; the real half is declared a capture.
+        ``fake_source`` says where the fake's pixels came from when that is more than ``source``."""
+        who = identity
+        self.write(
+            real, real_rel, label="real", kind="lab_real", origin="real", identity=who, source=source, pair=fake_rel
+        )
+        fake_from = fake_source or source
+        self.write(
+            fake,
+            fake_rel,
+            label="fake",
+            kind=kind,
+            origin=origin,
+            identity=who,
+            source=fake_from,
+            pair=real_rel,
+            mask=mask,
+        )
+
+    def write_clip_pair(
+        self,
+        real: list[np.ndarray],
+        fake: list[np.ndarray],
+        clip: Clip,
+        real_rel: str,
+        fake_rel: str,
+        *,
+        kind: str,
+        origin: str,
+    ) -> None:
+        """A stretch of a benchmark video and its fake, both with the clip's sound and rate, each naming the
+        other as its pair."""
+        source = f"{clip.source.name}#frames={clip.first_frame}-{clip.first_frame + len(clip.frames) - 1}"
+        halves = (
+            (real, real_rel, fake_rel, "real", "lab_real", "real"),
+            (fake, fake_rel, real_rel, "fake", kind, origin),
+        )
+        for pixels, relpath, pair, label, kind_of, origin_of in halves:
+            self.write_clip(
+                pixels,
+                clip.fps,
+                clip.audio,
+                relpath,
+                label=label,
+                kind=kind_of,
+                origin=origin_of,
+                identity=clip.identity,
+                source=source,
+                pair=pair,
+            )
 
     def _sign(
         self,

@@ -136,12 +136,25 @@ def _warp_triangle(
     covered[y0:y1, x0:x1][free] = 255
 
 
-def warp_swap(target: Portrait, donor: Portrait, rng: np.random.Generator) -> Pasted:
-    """The target picture with the donor's face warped onto it and blended in (Poisson or feathered)."""
-    warped, covered = warp_mesh(donor, target)
+@dataclass(frozen=True)
+class Blending:
+    """How a swap is blended in: the outline pulled in to ``shrink``; ``feather`` 0 is Poisson cloning."""
+
+    shrink: float
+    feather: int
+
+
+def draw_blending(rng: np.random.Generator) -> Blending:
+    """A random outline (80-95 %) and, half the time, a feathered mask instead of Poisson cloning."""
     shrink = float(rng.uniform(*SHRINK))
     feather = int(rng.integers(FEATHER[0], FEATHER[1] + 1)) if rng.random() < 0.5 else 0
-    return blend_in(target.rgb, target.face, warped, covered, shrink=shrink, feather=feather)
+    return Blending(shrink, feather)
+
+
+def warp_swap(target: Portrait, donor: Portrait, blending: Blending) -> Pasted:
+    """The target picture with the donor's face warped onto it and blended in."""
+    warped, covered = warp_mesh(donor, target)
+    return blend_in(target.rgb, target.face, warped, covered, shrink=blending.shrink, feather=blending.feather)
 
 
 def load_pool(faces_dir: Path, count: int, rng: np.random.Generator, say: Say) -> tuple[list[Portrait], int]:
@@ -184,7 +197,7 @@ def make_warp_bench(
     with LabWriter(out_dir, keys_directory=keys_directory, ledger=ledger) as writer:
         for index, target in enumerate(pool):
             donor = pick_donor(index, pool, rng)
-            pasted = warp_swap(target, donor, rng)
+            pasted = warp_swap(target, donor, draw_blending(rng))
             _write_pair(writer, index, target, donor, pasted)
             shown.append((target.rgb, pasted.image))
             if on_pair is not None:
@@ -198,18 +211,16 @@ def make_warp_bench(
 def _write_pair(writer: LabWriter, index: int, target: Portrait, donor: Portrait, pasted: Pasted) -> None:
     real_rel = f"real/{index:04d}_{target.path.stem}.png"
     fake_rel = f"fake/warpswap/{index:04d}_{target.path.stem}_as_{donor.path.stem}.png"
-    who, source = target.path.stem, target.path.name
-    writer.write(
-        target.rgb, real_rel, label="real", kind="lab_real", origin="real", identity=who, source=source, pair=fake_rel
-    )
-    writer.write(
+    source = target.path.name
+    writer.write_pair(
+        target.rgb,
         pasted.image,
+        real_rel,
         fake_rel,
-        label="fake",
         kind="lab_warpswap",
         origin="blend",
-        identity=who,
-        source=f"{source} with the face of {donor.path.name}",
-        pair=real_rel,
+        identity=target.path.stem,
+        source=source,
+        fake_source=f"{source} with the face of {donor.path.name}",
         mask=pasted.mask,
     )
