@@ -60,12 +60,13 @@ def test_a_donor_frame_without_a_face_lends_the_last_face() -> None:
 def test_clip_pairs_are_signed_keep_their_sound_and_differ_in_the_face(tmp_path: Path) -> None:
     keys, ledger = tmp_path / "keys", str(tmp_path / "ledger.db")
     said: list[str] = []
-    config = WarpClipsConfig(identities=2, clips=1, clip_seconds=0.5, seed=1)
-    bench = make_warp_clips(
-        _videos(tmp_path / "videos"), tmp_path / "out", config, keys_directory=keys, ledger=ledger, say=said.append
-    )
+    config = WarpClipsConfig(identities=3, clips=1, clip_seconds=0.5, seed=1)
+    videos = _videos(tmp_path / "videos")
+    (videos / "person9.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 cut short")  # a third video, unreadable
+    bench = make_warp_clips(videos, tmp_path / "out", config, keys_directory=keys, ledger=ledger, say=said.append)
     rows = read_manifest(bench.manifest)
-    assert bench.pairs == 2 and bench.swapped == bench.frames == 10 and len(said) == 2
+    assert bench.pairs == 2 and bench.swapped == bench.frames == 10 and len(said) == 3
+    assert said[0].startswith(f"{videos / 'person9.mp4'}: not a readable video") and said[0].endswith(", skipped")
     assert sorted(r["kind"] for r in rows) == ["lab_real"] * 2 + ["lab_warpswap"] * 2
     for fake in (r for r in rows if r["label"] == "fake"):
         assert "_as_person" in fake["relpath"] and fake["identity"] not in fake["relpath"].split("_as_")[1]

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from unmask.lab.clips import Clip, read_clips
-from unmask.lab.identities import LabError, find_identities, largest_identities
+from unmask.lab.identities import Identity, LabError, find_identities, largest_identities
 from unmask.lab.outputs import LabWriter, write_summary
 from unmask.lab.warps import Blending, Portrait, draw_blending, warp_swap
 from unmask.models.faceset import largest_face
@@ -75,6 +75,15 @@ def warp_clip(target: Clip, donor: Clip, blending: Blending) -> tuple[list[np.nd
     return frames, swapped
 
 
+def _clips_or_none(identity: Identity, config: WarpClipsConfig, say: Say) -> list[Clip]:
+    """The identity's clips; an unreadable video is reported in one line and takes no part."""
+    try:
+        return read_clips(identity, config.clips, config.clip_seconds)
+    except LabError as error:
+        say(f"{error}, skipped")
+        return []
+
+
 def make_warp_clips(
     identities_dir: Path,
     out_dir: Path,
@@ -90,10 +99,12 @@ def make_warp_clips(
     chosen = largest_identities(videos, config.identities)
     if len(chosen) < 2:
         raise LabError(f"{identities_dir}: a warp swap needs two benchmark videos, found {len(videos)}")
-    clips = {i.name: read_clips(i, config.clips, config.clip_seconds) for i in chosen}
+    clips = {i.name: _clips_or_none(i, config, say) for i in chosen}
     names = sorted(name for name, found in clips.items() if found)
     if len(names) < 2:
-        raise LabError(f"{identities_dir}: fewer than two videos are long enough for {config.clip_seconds} s clips")
+        raise LabError(
+            f"{identities_dir}: fewer than two readable videos are long enough for {config.clip_seconds} s clips"
+        )
     rng = np.random.default_rng(config.seed)
     total = sum(len(clips[n]) for n in names)
     done = frames = swapped = 0
