@@ -5,9 +5,9 @@ the invisible watermark first, then a C2PA manifest over the marked bytes declar
 made, then an entry in the local ledger (and a receipt beside the file). Fakes declare
 ``trainedAlgorithmicMedia`` (made whole by a model), ``compositeWithTrainedAlgorithmicMedia`` (a
 model's face pasted into a real frame) or ``compositeSynthetic`` (a face blended with an altered copy
-of itself, or another photo's face warped onto it). The real halves of each pair go through the same steps, declared
-``digitalCapture`` (they are camera frames, only scaled), so the real and fake pictures differ only in
-the mechanism: a detector cannot win by spotting the watermark's faint pixel pattern.
+of itself, or another photo's face warped onto it). The real halves of each pair go through the same
+steps, declared ``digitalCapture`` (they are camera frames, only scaled), so the real and fake pictures
+differ only in the mechanism: a detector cannot win by spotting the watermark's faint pixel pattern.
 
 ``manifest.csv`` in the output folder (``relpath,label,kind,...``) is what ``unmask eval`` reads; its
 ``mask`` column names a PNG of the pixels a swap replaced (255 = replaced).
@@ -129,19 +129,24 @@ class LabWriter:
     ) -> None:
         """A real picture and its fake, each naming the other as its pair; the real half is declared a capture.
         ``fake_source`` says where the fake's pixels came from when that is more than ``source``."""
-        who = identity
         self.write(
-            real, real_rel, label="real", kind="lab_real", origin="real", identity=who, source=source, pair=fake_rel
+            real,
+            real_rel,
+            label="real",
+            kind="lab_real",
+            origin="real",
+            identity=identity,
+            source=source,
+            pair=fake_rel,
         )
-        fake_from = fake_source or source
         self.write(
             fake,
             fake_rel,
             label="fake",
             kind=kind,
             origin=origin,
-            identity=who,
-            source=fake_from,
+            identity=identity,
+            source=fake_source or source,
             pair=real_rel,
             mask=mask,
         )

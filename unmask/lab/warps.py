@@ -44,7 +44,7 @@ Say = Callable[[str], None]
 MESH_POINTS = 468
 """The face mesh without the iris points: those sit inside the eye triangles and only make slivers."""
 MIN_FACE_PX = 48.0
-"""A face narrower than this in the 256 px frame is too small to warp (the tiny grey crops of train/real)."""
+"""A face narrower than this in the 256 px frame gives too few pixels per mesh triangle to warp."""
 DONOR_CHOICES = 8
 """Random candidates a donor is picked from by pose: enough to match the pose, few enough to keep variety."""
 SHRINK = (0.80, 0.95)
