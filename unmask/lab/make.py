@@ -215,25 +215,15 @@ def make_gan_bench(
         for i, (real, redrawn, sample) in enumerate(zip(held_out, rebuilt, generated, strict=True)):
             real_rel, ae_rel = f"real/face_{i:03d}.png", f"fake/autoencoder/face_{i:03d}.png"
             src, who = real.source.name, real.source.stem
-            writer.write(
+            writer.write_pair(
                 _upscale(real.crop, size),
-                real_rel,
-                label="real",
-                kind="lab_real",
-                origin="real",
-                identity=who,
-                source=src,
-                pair=ae_rel,
-            )
-            writer.write(
                 _upscale(redrawn, size),
+                real_rel,
                 ae_rel,
-                label="fake",
                 kind="lab_autoencoder",
                 origin="generated",
                 identity=who,
                 source=src,
-                pair=real_rel,
             )
             writer.write(
                 _upscale(sample, size), f"fake/gan/gan_{i:03d}.png", label="fake", kind="lab_gan", origin="generated"
