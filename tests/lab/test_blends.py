@@ -48,7 +48,8 @@ def test_the_same_seed_gives_the_same_pictures(faces: Path, tmp_path: Path) -> N
     """Same seed, same picture, blend and mask; only the watermark (a new content id per file) differs."""
 
     def fake_and_mask(seed: int, out: str) -> tuple[np.ndarray, np.ndarray]:
-        bench = make_blend_bench(faces, tmp_path / out, BlendBenchConfig(1, seed), keys_directory=tmp_path / "k")
+        config, keys, ledger = BlendBenchConfig(1, seed), tmp_path / "k", str(tmp_path / "ledger.db")
+        bench = make_blend_bench(faces, tmp_path / out, config, keys_directory=keys, ledger=ledger)
         fake = next(r for r in read_manifest(bench.manifest) if r["label"] == "fake")
         pixels = np.asarray(Image.open(bench.out_dir / fake["relpath"]).convert("RGB")).astype(int)
         return pixels, np.asarray(Image.open(bench.out_dir / fake["mask"]))
