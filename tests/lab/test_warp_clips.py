@@ -14,7 +14,7 @@ from unmask.cli import main
 from unmask.lab.clips import AUDIO_RATE, Clip, write_clip
 from unmask.lab.identities import LabError
 from unmask.lab.outputs import read_manifest
-from unmask.lab.warp_clips import WarpClipsConfig, make_warp_clips, warp_clip
+from unmask.lab.warp_clips import WarpClipsConfig, make_warp_clips, portraits, warp_clip
 from unmask.lab.warps import Blending
 from unmask.provenance.verify import verify_file
 
@@ -42,6 +42,10 @@ def _videos(folder: Path, people: int = 2) -> Path:
     return folder
 
 
+def _warp(target: list[np.ndarray], donor: list[np.ndarray]) -> tuple[list[np.ndarray], int]:
+    return warp_clip(target, portraits(_clip(target)), portraits(_clip(donor)), POISSON)
+
+
 def _clip(frames: list[np.ndarray]) -> Clip:
     return Clip("someone", Path("someone.mp4"), 0, FPS, frames, None)
 
@@ -49,11 +53,11 @@ def _clip(frames: list[np.ndarray]) -> Clip:
 def test_a_donor_frame_without_a_face_lends_the_last_face() -> None:
     target, donor = _frames(0)[:3], _frames(1)[:3]
     blank = np.full_like(donor[0], 90)
-    frames, swapped = warp_clip(_clip(target), _clip([donor[0], blank, blank]), POISSON)
+    frames, swapped = _warp(target, [donor[0], blank, blank])
     assert swapped == 3 and all(not np.array_equal(a, b) for a, b in zip(frames, target, strict=True))
-    frames, swapped = warp_clip(_clip(target), _clip([blank, donor[1], blank]), POISSON)
+    frames, swapped = _warp(target, [blank, donor[1], blank])
     assert swapped == 2 and np.array_equal(frames[0], target[0])  # nothing to lend yet: left as it is
-    frames, swapped = warp_clip(_clip([blank, *target[1:]]), _clip(donor), POISSON)
+    frames, swapped = _warp([blank, *target[1:]], donor)
     assert swapped == 2 and np.array_equal(frames[0], blank)  # no face in the target frame: left as it is
 
 

@@ -52,10 +52,14 @@ class BlendBench:
 
 
 def held_out_pictures(folder: Path) -> list[Path]:
-    """The pictures under ``folder`` that face_blend held out of its training (see the module docstring)."""
+    """The pictures under ``folder`` that face_blend held out of its training (see the module docstring);
+    a one-line :class:`LabError` when there are none, since every bench drawing from them needs some."""
     files = image_files(folder)
     relative = [str(p.relative_to(folder)) for p in files]
-    return [path for path, held in zip(files, holdout_mask(relative), strict=True) if held]
+    held_out = [path for path, held in zip(files, holdout_mask(relative), strict=True) if held]
+    if not held_out:
+        raise LabError(f"{folder}: no held-out face pictures (the folder has no pictures)")
+    return held_out
 
 
 def blended_pair(path: Path, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -87,8 +91,6 @@ def make_blend_bench(
     """Write ``config.count`` signed real/self-blend pairs from face_blend's held-out pictures (seeded draw);
     ``on_pair(done, total)`` after each pair (progress bars)."""
     candidates = held_out_pictures(Path(faces_dir))
-    if not candidates:
-        raise LabError(f"{faces_dir}: no held-out face pictures (the folder has no pictures)")
     rng = np.random.default_rng(config.seed)
     shown: list[tuple[np.ndarray, np.ndarray]] = []
     skipped = 0

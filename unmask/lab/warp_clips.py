@@ -62,17 +62,19 @@ def portraits(clip: Clip) -> list[Portrait | None]:
     return found
 
 
-def warp_clip(target: Clip, donor: Clip, blending: Blending) -> tuple[list[np.ndarray], int]:
-    """The target clip with the donor clip's face warped in frame by frame, and how many frames changed."""
-    donors = portraits(donor)
-    frames, swapped, lent = list(target.frames), 0, None
-    for index, here in enumerate(portraits(target)):
-        lent = donors[index % len(donors)] or lent
+def warp_clip(
+    frames: list[np.ndarray], faces: list[Portrait | None], donor_faces: list[Portrait | None], blending: Blending
+) -> tuple[list[np.ndarray], int]:
+    """The clip ``frames`` (their faces from :func:`portraits`) with the donor clip's faces warped in frame by
+    frame, and how many frames changed."""
+    changed, swapped, lent = list(frames), 0, None
+    for index, here in enumerate(faces):
+        lent = donor_faces[index % len(donor_faces)] or lent
         if here is None or lent is None:
             continue
-        frames[index] = warp_swap(here, lent, blending).image
+        changed[index] = warp_swap(here, lent, blending).image
         swapped += 1
-    return frames, swapped
+    return changed, swapped
 
 
 def _clips_or_none(identity: Identity, config: WarpClipsConfig, say: Say) -> list[Clip]:
@@ -105,6 +107,7 @@ def make_warp_clips(
         raise LabError(
             f"{identities_dir}: fewer than two readable videos are long enough for {config.clip_seconds} s clips"
         )
+    faces = {n: [portraits(clip) for clip in clips[n]] for n in names}  # each clip is a target and a donor
     rng = np.random.default_rng(config.seed)
     total = sum(len(clips[n]) for n in names)
     done = frames = swapped = 0
@@ -112,7 +115,8 @@ def make_warp_clips(
         for position, name in enumerate(names):
             donor = names[(position + 1) % len(names)]
             for k, clip in enumerate(clips[name]):
-                changed, count = warp_clip(clip, clips[donor][k % len(clips[donor])], draw_blending(rng))
+                donor_faces = faces[donor][k % len(faces[donor])]
+                changed, count = warp_clip(clip.frames, faces[name][k], donor_faces, draw_blending(rng))
                 say(f"{name} clip {k}: {count} of {len(changed)} frames swapped")
                 _write_pair(writer, clip, changed, donor, k)
                 done, frames, swapped = done + 1, frames + len(changed), swapped + count
