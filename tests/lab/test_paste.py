@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from unmask.lab.identities import FaceSample, find_identities, load_faces
-from unmask.lab.paste import blend_in, face_mask, match_colour, paste_face
+from unmask.lab.paste import blend_in, face_mask, paste_face
 
 from .conftest import write_identities
 
@@ -43,15 +43,6 @@ def test_pasting_a_face_onto_itself_changes_little(two: tuple[FaceSample, FaceSa
     pasted = paste_face(target.frame, target.face, target.matrix, target.crop)
     inside = pasted.mask > 0
     assert np.abs(pasted.image.astype(float) - target.frame)[inside].mean() < 8  # only the 64 px round trip
-
-
-def test_colour_correction_matches_the_targets_statistics() -> None:
-    rng = np.random.default_rng(1)
-    source = rng.integers(0, 120, (32, 32, 3), dtype=np.uint8)
-    target = rng.integers(100, 255, (32, 32, 3), dtype=np.uint8)
-    mask = np.full((32, 32), 255, np.uint8)
-    corrected = match_colour(source, target, mask)
-    assert abs(corrected.mean() - target.mean()) < 6 < abs(source.mean() - target.mean())
 
 
 def test_a_feathered_blend_fades_in_inside_the_outline(two: tuple[FaceSample, FaceSample]) -> None:

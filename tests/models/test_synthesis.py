@@ -13,7 +13,16 @@ from PIL import Image
 from unmask import samples
 from unmask.models.crops import face_crop_with_points
 from unmask.models.faceset import largest_face
-from unmask.models.synthesis import blend_mask, rescale_alike, self_blend, training_pair, write_check_grid
+from unmask.models.synthesis import (
+    _mesh_affine,
+    blend_mask,
+    cross_blend,
+    match_colour,
+    rescale_alike,
+    self_blend,
+    training_pair,
+    write_check_grid,
+)
 
 SEEDS = range(12)
 
@@ -66,6 +75,57 @@ def test_same_seed_same_sample(crop) -> None:
     c = training_pair(image, points, np.random.default_rng(8))
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
     assert not np.array_equal(a[1], c[1])
+
+
+def _donor(image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Another 'face': a picture of wide bands whose landmarks are the crop's, moved by a known affine map
+    (wide enough to survive the blur and resampling the donor copy may get)."""
+    move = np.array([[0.9, 0.05, 6.0], [-0.05, 0.9, 4.0]])
+    bands = np.zeros_like(image)
+    bands[(np.arange(image.shape[0]) // 12) % 2 == 1] = (200, 40, 40)
+    return bands, points @ move[:, :2].T + move[:, 2]
+
+
+def test_the_mesh_fit_undoes_a_known_affine_map(crop) -> None:
+    image, points = crop
+    donor_points = _donor(image, points)[1]
+    fitted = _mesh_affine(donor_points, points)
+    carried = donor_points[:, :2] @ fitted[:, :2].T + fitted[:, 2]
+    assert np.abs(carried - points[:, :2]).max() < 1e-6
+
+
+def test_a_cross_blend_brings_the_donor_inside_the_mask_only(crop) -> None:
+    image, points = crop
+    donor, donor_points = _donor(image, points)
+    height, width = image.shape[:2]
+    carried = cv2.warpAffine(donor, _mesh_affine(donor_points, points), (width, height)).mean(axis=2)
+    for seed in range(8):
+        fake, mask = cross_blend(image, points, donor, donor_points, np.random.default_rng(seed))
+        assert np.array_equal(fake[mask == 0], image[mask == 0])
+        core = mask >= 0.7
+
+        def follows_donor(pixels: np.ndarray, core: np.ndarray = core) -> float:
+            return float(np.corrcoef(pixels.mean(axis=2)[core], carried[core])[0, 1])
+
+        assert follows_donor(fake) > 0.5 and abs(follows_donor(image)) < 0.2, seed
+    again = cross_blend(image, points, donor, donor_points, np.random.default_rng(3))[0]
+    assert np.array_equal(again, cross_blend(image, points, donor, donor_points, np.random.default_rng(3))[0])
+
+
+def test_a_cross_blend_into_a_grey_face_stays_grey(crop) -> None:
+    image, points = crop
+    grey = np.repeat(image.mean(axis=2, keepdims=True).astype(np.uint8), 3, axis=2)
+    donor, donor_points = _donor(image, points)
+    fake, _ = cross_blend(grey, points, donor, donor_points, np.random.default_rng(0))
+    assert np.array_equal(fake[..., 0], fake[..., 1]) and np.array_equal(fake[..., 1], fake[..., 2])
+
+
+def test_colour_correction_matches_the_targets_statistics() -> None:
+    rng = np.random.default_rng(1)
+    source = rng.integers(0, 120, (32, 32, 3), dtype=np.uint8)
+    target = rng.integers(100, 255, (32, 32, 3), dtype=np.uint8)
+    corrected = match_colour(source, target, np.ones((32, 32), bool))
+    assert abs(corrected.mean() - target.mean()) < 6 < abs(source.mean() - target.mean())
 
 
 def _detail(image: np.ndarray) -> float:

@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch")
 
 from unmask.models.export import export_onnx, parity_gap  # noqa: E402
 from unmask.models.network import FaceBlendNet, normalise  # noqa: E402
-from unmask.models.train import TrainConfig, roc_auc, train  # noqa: E402
+from unmask.models.train import Donors, TrainConfig, make_batch, roc_auc, train  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +68,40 @@ def test_auc_and_holdout() -> None:
     mask = holdout_mask([f"x/{i}.jpg" for i in range(2000)])
     assert 0.08 < mask.mean() < 0.12
     assert np.array_equal(mask, holdout_mask([f"x/{i}.jpg" for i in range(2000)]))
+
+
+def _index_of(faces: FaceSet, crop: np.ndarray) -> list[int]:
+    return [i for i in range(len(faces)) if np.array_equal(faces.crops[i], crop)]
+
+
+def test_a_donor_is_another_face_of_the_same_colouring(faces: FaceSet) -> None:
+    donors = Donors(faces, np.arange(len(faces)))
+    grey = len(faces) - 1
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        target = int(rng.integers(grey))
+        picked = donors.pick(target, rng)
+        assert picked is not None
+        found = _index_of(faces, picked[0])
+        assert found and target not in found and grey not in found, (seed, target, found)
+    assert donors.pick(grey, np.random.default_rng(0)) is None  # the only grey face has no donor
+
+
+def test_the_donor_is_the_nearest_face_drawn(faces: FaceSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("unmask.models.train.DONOR_CHOICES", 200)  # every face of the pool gets drawn
+    twin = FaceSet(
+        np.concatenate([faces.crops, faces.crops[:1] // 2]),
+        np.concatenate([faces.landmarks, faces.landmarks[:1]]),
+        [*faces.paths, "b/twin.png"],
+    )
+    donors = Donors(twin, np.arange(len(twin)))
+    for seed in range(5):
+        picked = donors.pick(0, np.random.default_rng(seed))
+        assert picked is not None and _index_of(twin, picked[0]) == [len(twin) - 1]
+
+
+def test_cross_share_makes_cross_blends_in_the_batch(faces: FaceSet) -> None:
+    donors = Donors(faces, np.arange(len(faces)))
+    inputs, labels = make_batch(faces, np.arange(4), np.random.default_rng(0), donors, cross_share=1.0)
+    assert inputs.shape == (8, 3, faces.crops.shape[1], faces.crops.shape[2])
+    assert labels.tolist() == [0, 0, 0, 0, 1, 1, 1, 1]

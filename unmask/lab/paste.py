@@ -24,6 +24,7 @@ import numpy as np
 
 from unmask.faces import regions
 from unmask.faces.types import Face
+from unmask.models.synthesis import match_colour
 
 MASK_SHRINK = 0.92
 """The outline is pulled towards its centre by this factor: swaps replace the inner face, not the jaw line."""
@@ -45,19 +46,6 @@ def face_mask(face: Face, shape: tuple[int, ...], shrink: float = MASK_SHRINK) -
     mask = np.zeros(shape[:2], np.uint8)
     cv2.fillConvexPoly(mask, hull, 255)
     return mask
-
-
-def match_colour(source: np.ndarray, target: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``source`` with the Lab mean and standard deviation of ``target`` inside ``mask`` (Reinhard transfer)."""
-    inside = mask > 0
-    if inside.sum() < 16:
-        return source
-    src = cv2.cvtColor(source, cv2.COLOR_RGB2LAB).astype(np.float32)
-    dst = cv2.cvtColor(target, cv2.COLOR_RGB2LAB).astype(np.float32)
-    s_mean, s_std = src[inside].mean(axis=0), src[inside].std(axis=0) + 1e-3
-    d_mean, d_std = dst[inside].mean(axis=0), dst[inside].std(axis=0)
-    out = (src - s_mean) / s_std * d_std + d_mean
-    return cv2.cvtColor(np.clip(out, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
 
 
 def paste_face(frame: np.ndarray, face: Face, matrix: np.ndarray, swapped: np.ndarray) -> Pasted:
@@ -89,7 +77,7 @@ def blend_in(
     mask[:2, :], mask[-2:, :], mask[:, :2], mask[:, -2:] = 0, 0, 0, 0  # Poisson needs a border around the mask
     if mask.sum() == 0:
         return Pasted(frame.copy(), mask)
-    corrected = match_colour(warped, frame, mask)
+    corrected = match_colour(warped, frame, mask > 0)
     if feather > 0:
         return _feathered(frame, corrected, mask, feather)
     x, y, w, h = cv2.boundingRect(mask)

@@ -15,7 +15,8 @@ MD_TEMPLATE = """# face_blend: self-blended-image face-swap detector
 
 Trained by `unmask train face-blend` (Shiohara & Yamasaki 2022, "Detecting Deepfakes with Self-Blended
 Images"): real faces only, against pseudo-fakes made by blending each real face with an altered copy of
-itself inside a landmark mask (`unmask/models/synthesis.py`). No fake image was used for training.
+itself inside a landmark mask (`unmask/models/synthesis.py`) or, for a share of them, with another
+training face fitted onto it (Li et al. 2020, "Face X-ray"). No fake image was used for training.
 
 | | |
 |---|---|
@@ -28,6 +29,7 @@ itself inside a landmark mask (`unmask/models/synthesis.py`). No fake image was 
 | data | `{data}`: {faces_found} faces found in {images} images |
 | per folder | {folder_counts} |
 | split | {train_faces} training faces, {val_faces} held out (10 % by path hash) |
+| pseudo-fakes | {cross_share:.0%} cross-blends of another training face (`--cross-share`), the rest self-blends |
 | training | {steps} steps of {pairs} real + {pairs} pseudo-fake crops, {minutes:.1f} min wall clock, |
 | | seed {seed}, AdamW lr {lr} (cosine) |
 | validation AUC | {val_auc:.4f} (held-out real faces vs their pseudo-fakes) |

@@ -27,15 +27,30 @@ def train_group() -> None:
 @train_group.command("face-blend")
 @data_option("Folder of REAL face images (sub-folders allowed). Never fakes, never the evaluation set.")
 @training_options("face_blend", minutes=30.0, pairs=16, threads=2, unit="faces")
+@click.option(
+    "--cross-share",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.6,
+    show_default=True,
+    help="Share of pseudo-fakes blended from another training face instead of the face's own altered copy.",
+)
 def face_blend_command(
-    data: Path, out_dir: Path, cache_dir: Path, minutes: float, steps: int, seed: int, pairs: int, threads: int
+    data: Path,
+    out_dir: Path,
+    cache_dir: Path,
+    minutes: float,
+    steps: int,
+    seed: int,
+    pairs: int,
+    threads: int,
+    cross_share: float,
 ) -> None:
     """Train the self-blended-image face-swap detector on real faces in DATA and export it to ONNX."""
     console = Console(stderr=True)
     require_torch(console)
     from unmask.models.train import TrainConfig
 
-    config = TrainConfig(steps=steps, minutes=minutes, seed=seed, pairs=pairs, threads=threads)
+    config = TrainConfig(steps=steps, minutes=minutes, seed=seed, pairs=pairs, threads=threads, cross_share=cross_share)
     info = or_exit(console, lambda: run_face_blend(data, out_dir, cache_dir, config, console))
     console.print(
         f"wrote {info['onnx_file']} ({info['onnx_bytes'] / 1e6:.2f} MB), validation AUC {info['val_auc']:.4f}, "
@@ -102,6 +117,7 @@ def _export(result: Any, faces: Any, data: Path, images: int, out_dir: Path, con
             "train_faces": result.train_faces,
             "val_faces": result.val_faces,
             "val_auc": result.val_auc,
+            "cross_share": config.cross_share,
             "check_grid": portable(grid),
         }
     )

@@ -2,10 +2,12 @@
 
 Each step draws ``pairs`` real crops and makes a fresh pseudo-fake of each (:func:`training_pair`), so
 every batch holds the same faces once real and once blended: the only thing that tells them apart is
-the paste step, which is what the model must learn (the SBI recipe). About a tenth of the images,
-chosen by a hash of their path, are held out; their pairs, drawn once with a fixed seed, give the
-validation AUC. Training stops at ``steps`` or after ``minutes`` of wall clock, whichever comes first,
-with the learning rate following a cosine over whichever of the two runs out first.
+the paste step, which is what the model must learn (the SBI recipe). A share of the pseudo-fakes
+(``cross_share``) is blended from another training face (:class:`Donors`) instead of the face's own
+copy. About a tenth of the images, chosen by a hash of their path, are held out; their pairs (self-blends
+only, drawn once with a fixed seed) give the validation AUC. Training stops at ``steps`` or after
+``minutes`` of wall clock, whichever comes first, with the learning rate following a cosine over
+whichever of the two runs out first.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from unmask.evaluation.metrics import auc
 from unmask.models.faceset import FaceSet
 from unmask.models.loop import BudgetConfig, Shuffled, train_to_budget
 from unmask.models.network import FaceBlendNet, normalise
-from unmask.models.synthesis import training_pair
+from unmask.models.synthesis import MESH_POINTS, is_grey, training_pair
 
 Log = Callable[[str], None]
 
@@ -37,6 +39,9 @@ class TrainConfig(BudgetConfig):
     log_every: int = 25
     val_every: int = 400
     threads: int = 2
+    cross_share: float = 0.6
+    """Share of pseudo-fakes that get another training face instead of an altered copy of their own
+    (:func:`unmask.models.synthesis.cross_blend`); 0 is the pure self-blend recipe of face_blend 1.0-1.1."""
 
 
 @dataclass
@@ -58,11 +63,46 @@ def seed_everything(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def make_batch(faces: FaceSet, indices: np.ndarray, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Normalised crops (real ones first, then their pseudo-fakes) and labels (0 real, 1 blended)."""
+DONOR_CHOICES = 8
+"""Random candidates a cross-blend's donor is picked from by landmarks (as the lab's warp-bench picks by pose)."""
+
+
+class Donors:
+    """Picks the face a cross-blend takes its donor from: of ``DONOR_CHOICES`` random faces of the pool with the
+    same colouring (grey or colour), the one whose landmarks lie nearest the target's in the aligned crop, as
+    Face X-ray searched its donors by landmarks, so the warp stays small."""
+
+    def __init__(self, faces: FaceSet, pool: np.ndarray) -> None:
+        self.faces = faces
+        grey = np.array([is_grey(faces.crops[i]) for i in pool], dtype=bool)
+        self.pools = {True: pool[grey], False: pool[~grey]}
+        self.shapes = faces.landmarks[:, :MESH_POINTS:8, :2].reshape(len(faces), -1).astype(np.float32)
+
+    def pick(self, target: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+        pool = self.pools[is_grey(self.faces.crops[target])]
+        if len(pool) < 2:
+            return None
+        draws = pool[rng.integers(len(pool), size=DONOR_CHOICES)]
+        draws = draws[draws != target]
+        if len(draws) == 0:
+            return None
+        nearest = int(draws[np.argmin(np.linalg.norm(self.shapes[draws] - self.shapes[target], axis=1))])
+        return self.faces.crops[nearest], self.faces.landmarks[nearest]
+
+
+def make_batch(
+    faces: FaceSet,
+    indices: np.ndarray,
+    rng: np.random.Generator,
+    donors: Donors | None = None,
+    cross_share: float = 0.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Normalised crops (real ones first, then their pseudo-fakes) and labels (0 real, 1 blended); with
+    ``donors``, a ``cross_share`` of the pseudo-fakes are cross-blends."""
     reals, fakes = [], []
     for i in indices:
-        real, fake, _ = training_pair(faces.crops[i], faces.landmarks[i], rng)
+        donor = donors.pick(int(i), rng) if donors is not None and rng.random() < cross_share else None
+        real, fake, _ = training_pair(faces.crops[i], faces.landmarks[i], rng, donor)
         reals.append(real)
         fakes.append(fake)
     pixels = torch.from_numpy(np.stack(reals + fakes))
@@ -104,10 +144,11 @@ def train(
     result = TrainResult(model, 0, 0.0, float("nan"), len(val_idx), len(train_idx))
     start = time.monotonic()
     shuffled = Shuffled(train_idx, rng)
+    donors = Donors(faces, train_idx) if config.cross_share > 0 else None
     train_to_budget(
         model,
         config,
-        lambda: make_batch(faces, shuffled.take(config.pairs), rng),
+        lambda: make_batch(faces, shuffled.take(config.pairs), rng, donors, config.cross_share),
         lambda step: _validate(model, val_inputs, val_labels, step, result, log),
         result,
         log,
