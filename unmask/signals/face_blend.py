@@ -5,7 +5,8 @@ along a mask. That paste step leaves a seam and a mismatch of colour, sharpness 
 the inner face and its surroundings whatever generator rendered the face. The model
 (``unmask/models/weights/face_blend.onnx``, card beside it) was trained only on real faces and on copies
 of them blended with an altered version of themselves (Shiohara & Yamasaki 2022, "Detecting Deepfakes
-with Self-Blended Images"), so it learned the paste step rather than one generator's look.
+with Self-Blended Images") or, since 1.2, with another training face fitted onto them (Li et al. 2020,
+"Face X-ray"), so it learned the paste step rather than one generator's look.
 
 What it does: aligned 112 x 112 crops (:func:`unmask.models.crops.face_crop`) of the largest face track
 (video: up to :data:`MAX_FRAMES` evenly spaced frames) are scored with onnxruntime. The score of a video
@@ -42,10 +43,10 @@ HIGH, LOW = 0.7, 0.3
 @register_signal
 class FaceBlendSignal(Signal):
     name = "face_blend"
-    version = "1.1"
+    version = "1.2"
     applies_to = frozenset({MediaKind.IMAGE, MediaKind.VIDEO})
     needs = frozenset({Need.FRAMES, Need.FACES})
-    description = "Learned face-swap detector (self-blended images): was the face pasted in along a seam?"
+    description = "Learned face-swap detector (self- and cross-blended faces): was the face pasted in along a seam?"
     model = FACE_BLEND
     weight = 1.0
 
