@@ -45,7 +45,7 @@ def face_blend_command(
     threads: int,
     cross_share: float,
 ) -> None:
-    """Train the self-blended-image face-swap detector on real faces in DATA and export it to ONNX."""
+    """Train the face-swap detector on real faces in DATA and their self- and cross-blends; export it to ONNX."""
     console = Console(stderr=True)
     require_torch(console)
     from unmask.models.train import TrainConfig
