@@ -100,8 +100,27 @@ def test_the_donor_is_the_nearest_face_drawn(faces: FaceSet, monkeypatch: pytest
         assert picked is not None and _index_of(twin, picked[0]) == [len(twin) - 1]
 
 
-def test_cross_share_makes_cross_blends_in_the_batch(faces: FaceSet) -> None:
-    donors = Donors(faces, np.arange(len(faces)))
-    inputs, labels = make_batch(faces, np.arange(4), np.random.default_rng(0), donors, cross_share=1.0)
-    assert inputs.shape == (8, 3, faces.crops.shape[1], faces.crops.shape[2])
-    assert labels.tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
+class _CountingDonors(Donors):
+    def __init__(self, faces: FaceSet) -> None:
+        super().__init__(faces, np.arange(len(faces)))
+        self.asked: list[int] = []
+
+    def pick(self, target: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+        self.asked.append(target)
+        return super().pick(target, rng)
+
+
+@pytest.mark.parametrize(("share", "expected"), [(0.0, 0), (1.0, 16)])
+def test_cross_share_decides_how_many_fakes_get_a_donor(faces: FaceSet, share: float, expected: int) -> None:
+    donors = _CountingDonors(faces)
+    indices = np.resize(np.arange(len(faces)), 16)
+    inputs, labels = make_batch(faces, indices, np.random.default_rng(0), donors, cross_share=share)
+    assert inputs.shape == (32, 3, faces.crops.shape[1], faces.crops.shape[2])
+    assert labels.tolist() == [0] * 16 + [1] * 16
+    assert len(donors.asked) == expected and donors.asked == indices[:expected].tolist()
+
+
+def test_a_share_between_draws_donors_for_about_that_share(faces: FaceSet) -> None:
+    donors = _CountingDonors(faces)
+    make_batch(faces, np.resize(np.arange(len(faces)), 400), np.random.default_rng(0), donors, cross_share=0.6)
+    assert 0.5 < len(donors.asked) / 400 < 0.7
