@@ -165,10 +165,7 @@ def self_blend(image: np.ndarray, landmarks: np.ndarray, rng: np.random.Generato
     mask = blend_mask(landmarks, image.shape[:2], rng)
     mask *= float(rng.choice([0.5, 0.75, 1.0, 1.0, 1.0]))  # blend ratio: most swaps paste fully
     source = altered_source(image, rng)
-    if is_grey(image):
-        source = np.repeat(source.mean(axis=2, keepdims=True), 3, axis=2)
-    blended = source * mask[..., None] + image.astype(np.float32) * (1.0 - mask[..., None])
-    return np.round(blended).clip(0, 255).astype(np.uint8), mask
+    return _pasted(image, source, mask), mask
 
 
 def cross_blend(
@@ -191,10 +188,16 @@ def cross_blend(
         donor, _mesh_affine(donor_landmarks, landmarks), (width, height), borderMode=cv2.BORDER_REFLECT101
     )
     source = altered_source(match_colour(warped, image, mask > 0.5), rng)
+    return _pasted(image, source, mask), mask
+
+
+def _pasted(image: np.ndarray, source: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``source * mask + image * (1 - mask)`` as uint8; a grey ``image`` gets a grey ``source`` (otherwise
+    colour alone would give the paste away)."""
     if is_grey(image):
         source = np.repeat(source.mean(axis=2, keepdims=True), 3, axis=2)
     blended = source * mask[..., None] + image.astype(np.float32) * (1.0 - mask[..., None])
-    return np.round(blended).clip(0, 255).astype(np.uint8), mask
+    return np.asarray(np.round(blended).clip(0, 255).astype(np.uint8))
 
 
 def _mesh_affine(source: np.ndarray, destination: np.ndarray) -> np.ndarray:

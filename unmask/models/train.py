@@ -74,12 +74,12 @@ class Donors:
 
     def __init__(self, faces: FaceSet, pool: np.ndarray) -> None:
         self.faces = faces
-        grey = np.array([is_grey(faces.crops[i]) for i in pool], dtype=bool)
-        self.pools = {True: pool[grey], False: pool[~grey]}
+        self.grey = np.array([is_grey(crop) for crop in faces.crops], dtype=bool)
+        self.pools = {True: pool[self.grey[pool]], False: pool[~self.grey[pool]]}
         self.shapes = faces.landmarks[:, :MESH_POINTS:8, :2].reshape(len(faces), -1).astype(np.float32)
 
     def pick(self, target: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
-        pool = self.pools[is_grey(self.faces.crops[target])]
+        pool = self.pools[bool(self.grey[target])]
         if len(pool) < 2:
             return None
         draws = pool[rng.integers(len(pool), size=DONOR_CHOICES)]
