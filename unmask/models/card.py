@@ -44,6 +44,41 @@ small (64-256 px) web, celebrity and CIPLAB crops (the unmasked classes of two f
 unlike them (children, profile views, heavy make-up, very dark or overexposed) are less well covered.
 """
 
+ENSEMBLE_TEMPLATE = """# face_blend: seed ensemble of self- and cross-blend face-swap detectors
+
+Made by `unmask train face-blend-ensemble` from models trained by `unmask train face-blend` with
+different seeds (same data, same recipe). The file runs every member on the same crop and outputs the
+mean of their logits: one training run is a draw (two seeds of one recipe ranked the dev set's face swaps
+at 0.92 and 0.82), and the mean of several is steadier than any one of them. Each member was trained on
+real faces only, against self-blends (Shiohara & Yamasaki 2022) and cross-blends of another training face
+(Li et al. 2020, "Face X-ray"); no fake image was used for training.
+
+| | |
+|---|---|
+| file | `{onnx_file}` ({onnx_bytes} bytes) |
+| sha256 | `{onnx_sha256}` |
+| input | `{input_name}`: N x 3 x {size} x {size} float32 RGB, `(pixel / 255 - {mean}) / {std}`, |
+| | the aligned crop of `unmask.models.crops.face_crop` |
+| output | `{output_name}`: N logits, the mean of the members'; sigmoid = probability the face was blended in |
+| members | {member_count} (seeds {seed_list}), from {folder_list} |
+| ONNX | opset {opset}, merged logits vs the members' mean: max gap {ensemble_gap:.2e} |
+| merged | {merged_at} |
+
+| seed | steps | minutes | cross-blends | validation AUC (own held-out pseudo-fakes) | member sha256 | trained |
+|---|---|---|---|---|---|---|
+{member_table}
+
+Each member's full card (data, counts, split, versions, loss and validation history) is in
+`face_blend.json` under `members`. Validation draws its pseudo-fakes with the member's seed, so the
+members' validation AUCs are not measured on the same faces; `bench/face_blend_transfer.py` measures
+the members and the ensemble on the same held-out faces and the lab's swaps.
+
+Limits: as for each member, validation measures only how well the model finds *blends* of held-out real
+faces; real face swaps are measured separately (`bench/face_blend_eval.py` on the dev set). The
+training faces are small (64-256 px) web, celebrity and CIPLAB crops; faces unlike them (children,
+profile views, heavy make-up, very dark or overexposed) are less well covered.
+"""
+
 
 def portable(path: Path) -> str:
     """A path as a card should show it: relative to the working directory when it is near (e.g.
@@ -61,11 +96,16 @@ def portable(path: Path) -> str:
 
 
 def write_card(
-    out_dir: Path, info: dict[str, Any], stem: str = "face_blend", template: str = MD_TEMPLATE
+    out_dir: Path,
+    info: dict[str, Any],
+    stem: str = "face_blend",
+    template: str = MD_TEMPLATE,
+    view: dict[str, str] | None = None,
 ) -> tuple[Path, Path]:
-    """Write ``{stem}.md`` (``template`` filled from ``info``) and ``{stem}.json`` into ``out_dir``."""
+    """Write ``{stem}.md`` (``template`` filled from ``info`` and the Markdown-only fields in ``view``)
+    and ``{stem}.json`` (``info`` alone) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md, js = out_dir / f"{stem}.md", out_dir / f"{stem}.json"
-    md.write_text(template.format(**info))
+    md.write_text(template.format(**info, **(view or {})))
     js.write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
     return md, js

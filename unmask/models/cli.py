@@ -183,14 +183,17 @@ def fusion_command(
                 log=console.print,
                 on_file=lambda done, total: bar.update(task, completed=done, total=total),
                 out_of_fold=tables,
+                media_kinds=media_kinds,
             ),
         )
     console.print(f"wrote {out or WEIGHTS_PATH}: models for {', '.join(document['models']) or 'no media kind'}")
 
 
+from unmask.models.ensemble_cli import face_blend_ensemble_command  # noqa: E402
 from unmask.models.gan_cli import gan_fingerprint_command  # noqa: E402
 from unmask.models.voice_cli import voice_command, voice_folds_command  # noqa: E402
 
+train_group.add_command(face_blend_ensemble_command)
 train_group.add_command(gan_fingerprint_command)
 train_group.add_command(voice_command)
 train_group.add_command(voice_folds_command)
