@@ -260,6 +260,41 @@ def test_train_fusion_end_to_end_and_from_cache(
     assert again["models"]["image"]["coefficients"] == model["coefficients"]
 
 
+@pytest.mark.usefixtures("small_gates")
+def test_refitting_one_media_kind_keeps_the_others_as_they_were(tiny_set: Path, tmp_path: Path) -> None:
+    args, out, _ = _train_fusion_args(tiny_set, tmp_path)
+    audio = {"media": "audio", "signals": {"voice": "1.0"}, "coefficients": {"voice": [0.4, 0.2]}, "band": [0.05, 0.95]}
+    earlier = {
+        "format": FORMAT,
+        "trained_at": "2026-01-01 00:00 UTC",
+        "data": ["speech"],
+        "seed": 7,
+        "out_of_fold": [{"signal": "voice", "version": "1.0", "file": "oof.jsonl", "files_replaced": 40}],
+        "models": {"audio": audio | {"trained_at": "2026-01-01 00:00 UTC"}, "image": {"stale": True}},
+        "reports": {"audio": {"n_real": 20, "n_fake": 20}, "image": {"stale": True}},
+    }
+    out.write_text(json.dumps(earlier))
+    done = CliRunner().invoke(main, [*args, "--media", "image"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    document = json.loads(out.read_text())
+    assert document["models"]["audio"] == earlier["models"]["audio"]
+    assert document["reports"]["audio"] == earlier["reports"]["audio"]
+    assert "stale" not in document["models"]["image"] and document["reports"]["image"]["n_real"] == 6
+    kept = document["kept"]["audio"]
+    assert (kept["trained_at"], kept["seed"], kept["out_of_fold"]) == (
+        "2026-01-01 00:00 UTC",
+        7,
+        earlier["out_of_fold"],
+    )
+    assert LearnedFuser.from_file(out).models.keys() == {"image", "audio"}
+
+    done = CliRunner().invoke(main, [*args, "--media", "image"], catch_exceptions=False)  # kept twice
+    assert json.loads(out.read_text())["kept"]["audio"] == kept  # still the record of the fit that made it
+    done = CliRunner().invoke(main, args, catch_exceptions=False)  # every kind: nothing is kept
+    document = json.loads(out.read_text())
+    assert "kept" not in document and "audio" not in document["models"]
+
+
 def test_fakes_of_one_kind_give_no_model_however_well_they_separate() -> None:
     files, y = _synthetic(200, 4)
     data = train.KindData(NAMES, {n: "1" for n in NAMES}, np.array([split_features(f, NAMES) for f in files]), y)
@@ -387,6 +422,7 @@ def test_the_shipped_audio_model_was_fitted_on_out_of_fold_voice_scores_only() -
         assert "audio" not in document["reports"] or "skipped" in document["reports"]["audio"]
         return
     report = document["reports"]["audio"]
-    (voice,) = [t for t in document["out_of_fold"] if t["signal"] == "voice"]
+    made = document.get("kept", {}).get("audio", document)  # kept from an earlier fit: how that fit was made
+    (voice,) = [t for t in made["out_of_fold"] if t["signal"] == "voice"]
     assert voice["files_replaced"] >= report["n_real"] + report["n_fake"]
     assert voice["version"] == document["models"]["audio"]["signals"]["voice"]

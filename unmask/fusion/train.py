@@ -469,13 +469,18 @@ def train_fusion(
     log: Log = print,
     on_file: Callable[[int, int], None] | None = None,
     out_of_fold: Sequence[OutOfFold] = (),
+    media_kinds: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Scan (through the cache), fit every media kind that qualifies, write ``out``; returns the JSON.
-    ``out_of_fold``: per-file results that replace a signal's own, for files its model trained on."""
+    ``out_of_fold``: per-file results that replace a signal's own, for files its model trained on.
+    ``media_kinds``: refit only these; the other kinds' models and reports are kept from the file
+    already at ``out`` (see :func:`kept_models`), so changing an image signal does not redraw audio."""
     _check_versions(out_of_fold)
     files = [f for folder in folders for f in labelled_files(folder)[0]]
     limits = {m: limit for m in PER_CLASS} if limit is not None else dict(PER_CLASS)
     chosen = sample_files(files, limits, seed)
+    if media_kinds:  # each (media, label) group is drawn with its own generator: filtering after is the same draw
+        chosen = [f for f in chosen if f.media in media_kinds]
     groups = dict(sorted(_count([f"{f.media}/{f.label}" for f in chosen]).items()))
     log(f"{len(chosen)} of {len(files)} labelled files chosen: {groups}")
     cache = SignalCache(cache_path)
@@ -503,6 +508,8 @@ def train_fusion(
     models, reports = {}, {}
     trained_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     for media, rows in sorted(by_media.items()):
+        if media_kinds and media not in media_kinds:  # guessed one kind before the scan, decoded as another
+            continue
         data = build_data(rows)
         data.in_sample = in_sample[media]
         model, report = fit_kind(media, data, seed)
@@ -539,9 +546,35 @@ def train_fusion(
         "models": models,
         "reports": reports,
     }
+    if media_kinds:
+        document["kept"] = kept_models(document, out, media_kinds, log)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     return document
+
+
+def kept_models(document: dict[str, Any], previous: Path, refit: Sequence[str], log: Log) -> dict[str, Any]:
+    """Copy the models and reports of the media kinds not in ``refit`` from the fusion file at
+    ``previous`` into ``document``; returns what was kept and how it had been made (its own training
+    time, folders, seed and out-of-fold tables), since the new document's top-level record describes
+    only this run."""
+    if not previous.is_file():
+        return {}
+    old = json.loads(previous.read_text(encoding="utf-8"))
+    kept: dict[str, Any] = {}
+    for media in sorted(set(old.get("reports", {})) - set(refit)):
+        document["reports"][media] = old["reports"][media]
+        if media in old.get("models", {}):
+            document["models"][media] = old["models"][media]
+        kept[media] = old.get("kept", {}).get(media) or {  # kept before: its first record says how it was made
+            "from": portable(previous),
+            "trained_at": old.get("models", {}).get(media, {}).get("trained_at", old.get("trained_at")),
+            "data": old.get("data"),
+            "seed": old.get("seed"),
+            "out_of_fold": old.get("out_of_fold", []),
+        }
+        log(f"{media}: kept as it was in {previous} (trained {kept[media]['trained_at']})")
+    return kept
 
 
 def _check_versions(tables: Sequence[OutOfFold]) -> None:

@@ -155,6 +155,14 @@ def _bar(console: Console, label: str) -> Progress:
     help="Scores from `unmask train voice-folds`: replace the voice model's in-sample scores of its own "
     "training speech (audio gets a model only with them).",
 )
+@click.option(
+    "--media",
+    "media_kinds",
+    multiple=True,
+    type=click.Choice(["image", "video", "audio"]),
+    help="Refit only this media kind (repeatable); the others keep their models from the file at --out. "
+    "Default: every kind.",
+)
 def fusion_command(
     data: tuple[Path, ...],
     out: Path | None,
@@ -162,6 +170,7 @@ def fusion_command(
     limit: int | None,
     seed: int,
     out_of_fold: tuple[Path, ...],
+    media_kinds: tuple[str, ...],
 ) -> None:
     """Fit the calibrated fuser on signal results of the labelled media in DATA and write fusion.json."""
     from unmask.fusion.learned import WEIGHTS_PATH
