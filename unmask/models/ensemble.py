@@ -74,20 +74,21 @@ def merge_onnx(paths: list[Path], out: Path) -> Path:
     from onnx import TensorProto, compose, helper
 
     models = [onnx.load(str(path)) for path in paths]
+    first = models[0].graph
+    input_name, output_name = first.input[0].name, first.output[0].name
     nodes: list[Any] = []
     initializers: list[Any] = []
     outputs = []
     for index, model in enumerate(models):
         prefix = f"m{index}_"
         prefixed = compose.add_prefix(model, prefix=prefix)
-        nodes.append(helper.make_node("Identity", [INPUT_NAME], [prefix + INPUT_NAME]))
+        nodes.append(helper.make_node("Identity", [input_name], [prefix + input_name]))
         nodes.extend(prefixed.graph.node)
         initializers.extend(prefixed.graph.initializer)
-        outputs.append(prefix + OUTPUT_NAME)
+        outputs.append(prefix + output_name)
     initializers.append(helper.make_tensor("ensemble_weight", TensorProto.FLOAT, [], [1.0 / len(models)]))
     nodes.append(helper.make_node("Sum", outputs, ["ensemble_sum"]))
-    nodes.append(helper.make_node("Mul", ["ensemble_sum", "ensemble_weight"], [OUTPUT_NAME]))
-    first = models[0].graph
+    nodes.append(helper.make_node("Mul", ["ensemble_sum", "ensemble_weight"], [output_name]))
     graph = helper.make_graph(nodes, "face_blend_ensemble", [first.input[0]], [first.output[0]], initializers)
     merged = helper.make_model(graph, opset_imports=models[0].opset_import)
     merged.ir_version = models[0].ir_version
