@@ -289,8 +289,10 @@ def test_refitting_one_media_kind_keeps_the_others_as_they_were(tiny_set: Path, 
     assert LearnedFuser.from_file(out).models.keys() == {"image", "audio"}
 
     done = CliRunner().invoke(main, [*args, "--media", "image"], catch_exceptions=False)  # kept twice
+    assert done.exit_code == 0, done.output
     assert json.loads(out.read_text())["kept"]["audio"] == kept  # still the record of the fit that made it
     done = CliRunner().invoke(main, args, catch_exceptions=False)  # every kind: nothing is kept
+    assert done.exit_code == 0, done.output
     document = json.loads(out.read_text())
     assert "kept" not in document and "audio" not in document["models"]
 
