@@ -50,7 +50,14 @@ def build_ensemble(folders: list[Path], out_dir: Path) -> dict[str, Any]:
     from unmask.errors import UnmaskError
     from unmask.media import sha256_file
     from unmask.models.card import ENSEMBLE_TEMPLATE, portable, write_card
-    from unmask.models.ensemble import MEMBER_FILE, Member, check_compatible, ensemble_gap, merge_onnx
+    from unmask.models.ensemble import (
+        MATCHING_FIELDS,
+        MEMBER_FILE,
+        Member,
+        check_compatible,
+        ensemble_gap,
+        merge_onnx,
+    )
 
     members = [Member.read(folder) for folder in folders]
     check_compatible(members)
@@ -58,10 +65,9 @@ def build_ensemble(folders: list[Path], out_dir: Path) -> dict[str, Any]:
     if any(member.onnx.resolve() == target.resolve() for member in members):
         raise UnmaskError(f"{out_dir}: holds a member; write the ensemble to another folder")
     path = merge_onnx([member.onnx for member in members], target)
-    size = int(members[0].card["size"])
-    probe = np.random.default_rng(0).normal(size=(8, 3, size, size))
     first = members[0].card
-    info: dict[str, Any] = {key: first[key] for key in ("size", "mean", "std", "input_name", "output_name", "opset")}
+    probe = np.random.default_rng(0).normal(size=(8, 3, int(first["size"]), int(first["size"])))
+    info: dict[str, Any] = {key: first[key] for key in (*MATCHING_FIELDS, "opset")}
     info.update(
         {
             "onnx_file": path.name,
